@@ -1,0 +1,1 @@
+"""Project configuration: the `[tool.shipyard]` table, validated."""

@@ -1,0 +1,206 @@
+"""The `[tool.shipyard]` table as frozen pydantic models.
+
+Every model forbids unknown keys, so a typo is an error that names the key. Every field has a
+default that suits a plain Python repository, so a project with no table at all works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES, ToolImage
+
+PYTHON_VERSIONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13")
+"""The Python versions shipyard knows how to test on, oldest first: the one matrix constant."""
+
+Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+SEVERITIES: tuple[Severity, ...] = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+"""Trivy's severities, least severe first."""
+
+Tier = Literal["essential", "extended", "full"]
+TagRule = Literal["sha", "semver", "latest", "branch"]
+Platform = Literal["linux/amd64", "linux/arm64"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class LintConfig(_Model):
+    """The lint stage: ruff check and ruff format, plus an optional type check."""
+
+    ruff: bool = True
+    """Run `ruff check` and `ruff format --check`."""
+    typecheck: Literal["none", "mypy", "pyright", "basedpyright"] = "none"
+    """A type checker to run from the project's own environment, or none."""
+    paths: tuple[str, ...] = (".",)
+    """Paths handed to ruff, relative to the project root."""
+
+
+class TestConfig(_Model):
+    """The test stage: pytest per Python version."""
+
+    command: tuple[str, ...] = ("pytest",)
+    """The test command as an argv list, run inside the project's environment."""
+    markers: str | None = None
+    """A pytest `-m` expression, e.g. `not integration`."""
+    coverage_floor: Annotated[float, Field(ge=0, le=100)] = 0.0
+    """Fail the stage when line coverage (percent) is below this; 0 disables the floor."""
+    coverage_source: tuple[str, ...] = ()
+    """Packages or paths to measure; empty means the project's own package as coverage finds it."""
+    installer: Literal["auto", "uv", "pip"] = "auto"
+    """`uv` installs from uv.lock (`uv sync --locked`), `pip` from requirements files, `auto` picks."""
+    requirements: tuple[str, ...] = ()
+    """Requirement files for the pip installer (e.g. requirements-dev.txt)."""
+    constraints: str | None = None
+    """A pip constraints file applied to every install."""
+    groups: tuple[str, ...] = ()
+    """uv dependency groups to install in addition to the default ones."""
+    env: dict[str, str] = Field(default_factory=dict[str, str])
+    """Extra environment variables for the test run (never secrets: they are recorded)."""
+
+
+class ImageConfig(_Model):
+    """The image the build stage makes."""
+
+    name: str | None = None
+    """Image repository without a tag, e.g. `ghcr.io/acme/app`; none means derived from the project name."""
+    dockerfile: str = "Dockerfile"
+    """Dockerfile path relative to the project root; when it does not exist, image stages do not apply."""
+    context: str = "."
+    """Build context relative to the project root."""
+    target: str | None = None
+    """The Dockerfile stage to build; none builds the last stage."""
+    platforms: tuple[Platform, ...] = ("linux/amd64", "linux/arm64")
+    """Platforms built by the full tier; the essential and extended tiers build the host's only."""
+    build_args: dict[str, str] = Field(default_factory=dict[str, str])
+    """Build arguments (never secrets: they end up in the image history)."""
+
+
+class HttpProbe(_Model):
+    """Expect an HTTP status (and optionally a body substring) from a service port."""
+
+    kind: Literal["http"] = "http"
+    service: str
+    port: Annotated[int, Field(ge=1, le=65535)]
+    path: str = "/"
+    status: Annotated[int, Field(ge=100, le=599)] = 200
+    body: str | None = None
+    """A substring the response body must contain."""
+
+
+class TcpProbe(_Model):
+    """Expect a TCP connection to a service port to be accepted."""
+
+    kind: Literal["tcp"]
+    service: str
+    port: Annotated[int, Field(ge=1, le=65535)]
+
+
+class ExecProbe(_Model):
+    """Expect a command run inside a service's container to exit 0."""
+
+    kind: Literal["exec"]
+    service: str
+    command: tuple[str, ...]
+
+
+Probe = Annotated[HttpProbe | TcpProbe | ExecProbe, Field(discriminator="kind")]
+
+
+class ComposeConfig(_Model):
+    """The compose stage: bring the stack up with the built image and probe it."""
+
+    file: str = "compose.yaml"
+    """Compose file relative to the project root; when it does not exist, the stage does not apply."""
+    service: str | None = None
+    """The service whose image is replaced by the one just built."""
+    probes: tuple[Probe, ...] = ()
+    timeout: Annotated[float, Field(gt=0, le=3600)] = 180.0
+    """Seconds for the whole stack to become healthy."""
+    probe_timeout: Annotated[float, Field(gt=0, le=600)] = 10.0
+    """Seconds for one probe attempt."""
+    retries: Annotated[int, Field(ge=0, le=100)] = 5
+    """How often a failing probe is retried (one second apart) before the stage fails."""
+
+
+class AllowlistEntry(_Model):
+    """A finding the scan gate does not count, with a reason and an expiry date."""
+
+    id: str
+    """A vulnerability id (CVE-…, GHSA-…), a misconfiguration id (DS002) or a secret rule id."""
+    reason: Annotated[str, Field(min_length=3)]
+    expires: dt.date
+    """From this date on the entry stops suppressing and the gate says it expired."""
+
+
+class ScanConfig(_Model):
+    """The scan stage: trivy (image and source) and gitleaks (git history)."""
+
+    severity: Severity = "HIGH"
+    """The gate fails on findings of this severity or worse."""
+    ignore_unfixed: bool = False
+    """Do not count vulnerabilities that have no fixed version yet."""
+    allowlist: tuple[AllowlistEntry, ...] = ()
+    trivy: bool = True
+    gitleaks: bool = True
+
+
+class PublishConfig(_Model):
+    """The publish stage: one manifest list per tag, signed."""
+
+    registry: str = "ghcr.io"
+    tags: tuple[TagRule, ...] = ("sha", "semver", "latest")
+    default_branch: str = "main"
+    """`latest` is only ever given for this branch (and for release tags)."""
+    immutable: tuple[TagRule, ...] = ("sha", "semver")
+    """Tags that must not already exist in the registry (preflight refuses to overwrite them)."""
+    sign: bool = True
+    """Sign the digest with cosign and attach the SBOM as an attestation."""
+
+
+class ShipyardConfig(_Model):
+    """The whole `[tool.shipyard]` table."""
+
+    python: tuple[str, ...] = ()
+    """Python versions of the test matrix; empty means every supported version the project allows."""
+    tier: Tier = "extended"
+    """The tier `shipyard run` uses when no stage is named."""
+    python_image: str = "python:{version}-slim"
+    """Base image for lint and tests; `{version}` is replaced by the matrix version."""
+    lint: LintConfig = LintConfig()
+    test: TestConfig = TestConfig()
+    image: ImageConfig = ImageConfig()
+    compose: ComposeConfig = ComposeConfig()
+    scan: ScanConfig = ScanConfig()
+    publish: PublishConfig = PublishConfig()
+    tools: dict[str, ToolImage] = Field(default_factory=lambda: dict(DEFAULT_TOOL_IMAGES))
+    """Pinned tool images by tool name; entries given here replace the defaults one by one."""
+
+    @field_validator("python")
+    @classmethod
+    def _supported_pythons(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for version in value:
+            if version not in PYTHON_VERSIONS:
+                msg = f"unsupported Python {version!r}; use some of {', '.join(PYTHON_VERSIONS)}"
+                raise ValueError(msg)
+        return tuple(sorted(set(value), key=PYTHON_VERSIONS.index))
+
+    @field_validator("tools", mode="after")
+    @classmethod
+    def _merge_tools(cls, value: dict[str, ToolImage]) -> dict[str, ToolImage]:
+        unknown = sorted(set(value) - set(DEFAULT_TOOL_IMAGES))
+        if unknown:
+            msg = f"unknown tool {unknown[0]!r}; known tools: {', '.join(sorted(DEFAULT_TOOL_IMAGES))}"
+            raise ValueError(msg)
+        return {**DEFAULT_TOOL_IMAGES, **value}
+
+    @model_validator(mode="after")
+    def _python_image_has_placeholder(self) -> ShipyardConfig:
+        if "{version}" not in self.python_image:
+            msg = "python_image must contain '{version}', e.g. 'python:{version}-slim'"
+            raise ValueError(msg)
+        return self
