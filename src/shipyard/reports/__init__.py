@@ -1,0 +1,1 @@
+"""Reports written from parsed tool output: SARIF, checksums, image tags and labels."""
