@@ -66,38 +66,38 @@ class ToolImage(BaseModel):
 DEFAULT_TOOL_IMAGES: dict[str, ToolImage] = {
     "uv": ToolImage(
         repository="ghcr.io/astral-sh/uv",
-        tag="0.9.5",
-        digest="sha256:" + "0" * 64,
+        tag="0.11.7",
+        digest="sha256:240fb85ab0f263ef12f492d8476aa3a2e4e1e333f7d67fbdd923d00a506a516a",
         binary="/uv",
     ),
     "ruff": ToolImage(
         repository="ghcr.io/astral-sh/ruff",
-        tag="0.14.1",
-        digest="sha256:" + "0" * 64,
+        tag="0.16.5",
+        digest="sha256:8355b79edf35788aef97ac9b1ff3b758604a5d67963ead617c45c72e1d92871f",
         binary="/ruff",
     ),
     "syft": ToolImage(
         repository="anchore/syft",
         tag="v1.18.1",
-        digest="sha256:" + "0" * 64,
+        digest="sha256:b8c170b8e51bfc4779ec3ef4399942c57290f5ce76a9c3af564c9d00d4946a6b",
         binary="/syft",
     ),
     "trivy": ToolImage(
         repository="aquasec/trivy",
         tag="0.59.1",
-        digest="sha256:" + "0" * 64,
+        digest="sha256:029e990b328d149bf0a9ffe355919041e1f86192db2df47e217f8a36dd42ceac",
         binary="/usr/local/bin/trivy",
     ),
     "gitleaks": ToolImage(
         repository="zricethezav/gitleaks",
-        tag="v8.24.2",
-        digest="sha256:" + "0" * 64,
+        tag="v8.30.1",
+        digest="sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f",
         binary="/usr/bin/gitleaks",
     ),
     "cosign": ToolImage(
         repository="ghcr.io/sigstore/cosign/cosign",
-        tag="v2.4.1",
-        digest="sha256:" + "0" * 64,
+        tag="v2.5.0",
+        digest="sha256:e82eb6d42ccb6bc048d8d9e5e598e4d5178e1af6c00e54e02c9b0569c5f3ec11",
         binary="/ko-app/cosign",
     ),
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The two set-up commands of README.md, on a fresh Debian 12 machine (as root):
+#   bash scripts/dev.sh main   - run the main job: the pipeline on examples/, engine bootstrapped if missing
+#   bash scripts/dev.sh test   - run the whole test suite (static checks + unit + engine tests)
+# Each phase prints how long it took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.9
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+
+phase_start=0
+phase() { phase_start=$EPOCHREALTIME; echo "== [$(date +%T)] $1"; }
+phase_end() { awk -v a="$phase_start" -v b="$EPOCHREALTIME" -v n="$1" 'BEGIN { printf "== %s took %.1f s\n", n, b - a }'; }
+
+ensure_uv() {
+  if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+}
+
+setup() {
+  phase "setup: uv $UV_VERSION + locked environment"
+  ensure_uv
+  uv sync --frozen --quiet
+  phase_end setup
+  phase "engine: bootstrap (idempotent)"
+  uv run --frozen shipyard engine bootstrap
+  phase_end engine
+}
+
+case "${1:-}" in
+  main)
+    setup
+    shift
+    phase "pipeline: examples/webapp (full tier, no publish) and examples/library"
+    uv run --frozen shipyard run --source examples/webapp --tier full --skip publish "$@"
+    uv run --frozen shipyard run --source examples/library "$@"
+    phase_end pipeline
+    ;;
+  test)
+    setup
+    shift
+    phase "static: ruff check, ruff format --check, basedpyright (strict)"
+    uv run --frozen ruff check .
+    uv run --frozen ruff format --check .
+    uv run --frozen basedpyright
+    phase_end static
+    phase "pytest: unit + engine tests"
+    uv run --frozen pytest "$@"
+    phase_end pytest
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh main|test [args...]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,89 @@
+"""`shipyard plan`: the graph, and what a run would do with each stage and why."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from shipyard.cli.app import selection_options
+from shipyard.gitinfo import changed_paths
+from shipyard.plan.changes import affected
+from shipyard.session import Selection, Session, open_session
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _verdicts(session: Session, since: str | None) -> dict[str, str]:
+    changed = affected(session.plan, changed_paths(session.project.root, since)) if since else None
+    verdicts: dict[str, str] = {}
+    for stage in session.plan.stages:
+        if stage.not_applicable:
+            verdicts[stage.id] = f"n/a: {stage.not_applicable}"
+        elif changed is not None and stage.id not in changed:
+            verdicts[stage.id] = f"unchanged since {since}"
+        elif session.cache.lookup(stage.id, session.digests[stage.id]) is not None:
+            verdicts[stage.id] = "cache hit: inputs unchanged since the last green run"
+        elif changed is not None:
+            verdicts[stage.id] = f"run: {changed[stage.id]}"
+        else:
+            verdicts[stage.id] = "run: digest changed (or never ran green)"
+    return verdicts
+
+
+@click.command("plan")
+@click.argument("stages", nargs=-1, metavar="[STAGE]...")
+@selection_options
+@click.option("--since", metavar="REF", help="Only stages whose inputs changed since this git ref.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def command(
+    stages: tuple[str, ...],
+    source: Path,
+    tier: str | None,
+    pythons: tuple[str, ...],
+    platforms: tuple[str, ...],
+    skip: tuple[str, ...],
+    since: str | None,
+    as_json: bool,
+) -> None:
+    """Print the stage graph: dependencies, parallel waves, and what would run and why."""
+    selection = Selection(names=stages, tier=tier, pythons=pythons, platforms=platforms, skip=skip)  # pyright: ignore[reportArgumentType]
+    session = open_session(source, selection)
+    verdicts = _verdicts(session, since)
+    waves = session.plan.layers()
+    if as_json:
+        data = {
+            "project": session.project.name,
+            "waves": [list(w) for w in waves],
+            "stages": [
+                {
+                    "id": s.id,
+                    "group": s.group,
+                    "needs": list(s.needs),
+                    "digest": session.digests[s.id],
+                    "verdict": verdicts[s.id],
+                    "description": s.description,
+                }
+                for s in session.plan.stages
+            ],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"shipyard plan: {session.project.name} ({len(session.plan.stages)} stages)")
+    for column in ("wave", "stage", "needs", "digest", "verdict"):
+        table.add_column(column)
+    for number, wave in enumerate(waves, start=1):
+        for stage_id in wave:
+            stage = session.plan.get(stage_id)
+            table.add_row(
+                str(number),
+                stage_id,
+                ", ".join(stage.needs),
+                session.digests[stage_id][:12],
+                verdicts[stage_id],
+            )
+    Console().print(table)

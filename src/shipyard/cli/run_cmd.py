@@ -1,0 +1,171 @@
+"""`shipyard run`: the pipeline on the Docker executor, with a live view and a summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
+import click
+from rich.console import Console
+
+from shipyard.cli.app import selection_options
+from shipyard.cli.live import LiveView, summary_table
+from shipyard.errors import EngineError, GateFailedError
+from shipyard.reports.summary import summary_data
+from shipyard.reports.write import write_reports
+from shipyard.runner import RunOptions, RunState, StageRun, run_plan
+from shipyard.session import Selection, Session, open_session
+from shipyard.stages.result import StageResult, Status
+
+if TYPE_CHECKING:
+    from shipyard.docker.executor import DockerExecutor
+
+
+def _executor(offline: bool) -> DockerExecutor:
+    from shipyard.docker.executor import DockerExecutor  # noqa: PLC0415 - only runs need the docker SDK
+
+    return DockerExecutor(pull=not offline)
+
+
+def _fail_all(state: RunState, reason: str) -> None:
+    for run in state.runs.values():
+        run.result = StageResult(status=Status.ERROR, summary=reason)
+
+
+@click.command("run")
+@click.argument("stages", nargs=-1, metavar="[STAGE]...")
+@selection_options
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True, help="Stages run at once."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Report directory (default: SOURCE/.shipyard/out)."
+)
+@click.option("--no-cache", is_flag=True, help="Run every stage even when its inputs are unchanged.")
+@click.option("--offline", is_flag=True, help="Never pull images: use only what the engine has.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every stage's output lines.")
+def command(
+    stages: tuple[str, ...],
+    source: Path,
+    tier: str | None,
+    pythons: tuple[str, ...],
+    platforms: tuple[str, ...],
+    skip: tuple[str, ...],
+    jobs: int,
+    out: Path | None,
+    no_cache: bool,
+    offline: bool,
+    as_json: bool,
+    verbose: bool,
+) -> None:
+    """Run the pipeline (or the named stages and what they need) on the Docker Engine."""
+    selection = Selection(
+        names=stages,
+        tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
+        pythons=pythons,
+        platforms=platforms,
+        skip=skip,
+    )
+    session = open_session(source, selection, out=out)
+    console = Console(stderr=as_json)
+    state = RunState(
+        runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}
+    )
+    error: str | None = None
+    stand_ins: list[str] = []
+    executor_name = "docker"
+    try:
+        executor = _executor(offline)
+    except EngineError as exc:
+        error = exc.one_line()
+        _fail_all(state, error)
+        _finish(
+            session=session,
+            state=state,
+            executor=executor_name,
+            stand_ins=stand_ins,
+            error=error,
+            console=console,
+            as_json=as_json,
+        )
+        raise
+    try:
+        with LiveView(state, console, verbose=verbose) as view:
+            anyio.run(_run, session, executor, state, view, RunOptions(jobs=jobs, use_cache=not no_cache))
+    except KeyboardInterrupt:
+        state.interrupted = True
+        error = "interrupted (SIGINT): every container of this run was removed"
+    finally:
+        executor.cleanup()
+        stand_ins = executor.stand_ins()
+        _finish(
+            session=session,
+            state=state,
+            executor=executor_name,
+            stand_ins=stand_ins,
+            error=error,
+            console=console,
+            as_json=as_json,
+        )
+    if state.interrupted:
+        sys.exit(130)
+    if not state.ok:
+        failed = [
+            r.stage.id
+            for r in state.runs.values()
+            if r.result and not r.result.status.ok and r.result.status is not Status.SKIPPED
+        ]
+        raise GateFailedError(
+            f"{len(failed)} stage(s) did not pass: {', '.join(failed)}",
+            fix=f"see {session.out_root / 'summary.md'}",
+        )
+
+
+async def _run(
+    session: Session, executor: DockerExecutor, state: RunState, view: LiveView, options: RunOptions
+) -> None:
+    try:
+        await run_plan(
+            session.plan,
+            root=session.project.root,
+            files=session.files,
+            digests=session.digests,
+            executor=executor,
+            cache=session.cache,
+            out_root=session.out_root,
+            options=options,
+            events=view,
+            state=state,
+        )
+    finally:
+        await executor.close()
+
+
+def _finish(
+    session: Session,
+    state: RunState,
+    executor: str,
+    stand_ins: list[str],
+    error: str | None,
+    console: Console,
+    as_json: bool,
+) -> None:
+    data = summary_data(
+        state, project=session.project, git=session.git, executor=executor, stand_ins=stand_ins, error=error
+    )
+    write_reports(
+        session.out_root,
+        data,
+        scan=session.project.config.scan,
+        today=session.context.today,
+        root=session.project.root,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        console.print(summary_table(data))
+        console.print(f"reports: {session.out_root}")

@@ -1,0 +1,179 @@
+"""Find and validate a project's shipyard configuration.
+
+The table lives in `pyproject.toml` as `[tool.shipyard]`, or at the top level of a
+`shipyard.toml` beside it. Every error names the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import ValidationError
+
+from shipyard.config.models import PYTHON_VERSIONS, ShipyardConfig
+from shipyard.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+PYPROJECT = "pyproject.toml"
+SHIPYARD_TOML = "shipyard.toml"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project shipyard runs on: where it is, what it is called, and its validated config."""
+
+    root: Path
+    """Absolute path of the project directory."""
+    name: str
+    """`[project].name`, or the directory name when the table has none."""
+    version: str
+    """`[project].version`, or `0.0.0` when it is dynamic or missing."""
+    config: ShipyardConfig
+    config_file: Path
+    """The file the config came from (pyproject.toml even when it has no table)."""
+    pythons: tuple[str, ...]
+    """The test matrix: the configured versions, or every supported one requires-python allows."""
+
+    def path(self, relative: str) -> Path:
+        """A path inside the project."""
+        return self.root / relative
+
+    @property
+    def has_uv_lock(self) -> bool:
+        """Whether the project is locked with uv."""
+        return (self.root / "uv.lock").is_file()
+
+    @property
+    def has_dockerfile(self) -> bool:
+        """Whether the image stages apply."""
+        return (self.root / self.config.image.dockerfile).is_file()
+
+    @property
+    def has_compose(self) -> bool:
+        """Whether the compose stage applies."""
+        return (self.root / self.config.compose.file).is_file()
+
+    @property
+    def image_name(self) -> str:
+        """The image repository the build stage tags."""
+        return self.config.image.name or _image_name_from(self.name)
+
+
+def _image_name_from(project_name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in project_name.lower())
+
+
+def load_project(source: Path) -> Project:
+    """Load and validate the project at `source`."""
+    root = source.resolve()
+    if not root.is_dir():
+        raise ConfigError(f"{source} is not a directory", fix="pass --source with a project directory")
+    pyproject = root / PYPROJECT
+    if not pyproject.is_file():
+        raise ConfigError(
+            f"no {PYPROJECT} in {root}",
+            fix="run shipyard in a Python project's root or pass --source DIR",
+        )
+    document = _read_toml(pyproject)
+    project_table = _table(document.get("project", {}), pyproject, "project")
+    table, config_file = _shipyard_table(root, document, pyproject)
+    config = _validate(table, config_file)
+    pythons = config.python or _pythons_allowed(project_table.get("requires-python"), pyproject)
+    name = project_table.get("name")
+    version = project_table.get("version")
+    return Project(
+        root=root,
+        name=name if isinstance(name, str) else root.name,
+        version=version if isinstance(version, str) else "0.0.0",
+        config=config,
+        config_file=config_file,
+        pythons=pythons,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", fix="correct the TOML syntax") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}", fix="check the file's permissions") from exc
+
+
+def _table(value: object, path: Path, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table", fix=f"write it as a [{key}] table")
+    return cast("dict[str, Any]", value)
+
+
+def _shipyard_table(root: Path, document: dict[str, Any], pyproject: Path) -> tuple[dict[str, Any], Path]:
+    in_pyproject = _table(document.get("tool", {}), pyproject, "tool").get("shipyard")
+    standalone = root / SHIPYARD_TOML
+    if standalone.is_file():
+        if in_pyproject is not None:
+            raise ConfigError(
+                f"both {pyproject} [tool.shipyard] and {standalone} configure shipyard",
+                fix=f"keep one: move the settings into {SHIPYARD_TOML} or delete it",
+            )
+        return _read_toml(standalone), standalone
+    if in_pyproject is None:
+        return {}, pyproject
+    return _table(in_pyproject, pyproject, "tool.shipyard"), pyproject
+
+
+def _validate(table: dict[str, Any], config_file: Path) -> ShipyardConfig:
+    try:
+        return ShipyardConfig.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, config_file), fix=_fix_for(exc)) from exc
+
+
+def _describe(exc: ValidationError, config_file: Path) -> str:
+    prefix = "tool.shipyard" if config_file.name == PYPROJECT else ""
+    problems: list[str] = []
+    for error in exc.errors():
+        key = ".".join([prefix, *(str(part) for part in error["loc"])]).strip(".")
+        if error["type"] == "extra_forbidden":
+            problems.append(f"unknown key {key!r}")
+        else:
+            problems.append(f"{key}: {error['msg']}")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{config_file}: {problems[0]}{more}"
+
+
+def _fix_for(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    if first["type"] == "extra_forbidden":
+        return "check the spelling; the keys are listed in docs/configuration.md"
+    return "correct the value as the message says; see docs/configuration.md"
+
+
+def _pythons_allowed(requires_python: object, pyproject: Path) -> tuple[str, ...]:
+    if requires_python is None:
+        return PYTHON_VERSIONS
+    if not isinstance(requires_python, str):
+        raise ConfigError(f"{pyproject}: project.requires-python must be a string", fix="e.g. '>=3.10'")
+    try:
+        spec = SpecifierSet(requires_python)
+    except InvalidSpecifier as exc:
+        raise ConfigError(
+            f"{pyproject}: project.requires-python {requires_python!r} is not a version specifier",
+            fix="use a PEP 440 specifier such as '>=3.10'",
+        ) from exc
+    allowed = tuple(v for v in PYTHON_VERSIONS if spec.contains(f"{v}.0"))
+    if not allowed:
+        raise ConfigError(
+            f"{pyproject}: requires-python {requires_python!r} allows none of {', '.join(PYTHON_VERSIONS)}",
+            fix="set [tool.shipyard] python to the versions to test on",
+        )
+    return allowed

@@ -1,0 +1,1 @@
+"""The Docker executor: stage actions translated to a plain Docker Engine (docker SDK, buildx, compose)."""

@@ -1,0 +1,104 @@
+"""Run a BuildStep: `docker buildx build` for one platform, loaded into the engine, saved as a tarball."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from typing import TYPE_CHECKING, Any
+
+from shipyard.errors import EngineError
+from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
+from shipyard.stages.outcome import CommandOutcome, StageOutcome
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shipyard.executor import StepContext
+    from shipyard.stages.spec import BuildStep, Stage
+
+TAIL_LINES = 30
+
+
+def buildx_argv(step: BuildStep, context: StepContext, labels: dict[str, str]) -> list[str]:
+    """The buildx command line for a build step (no secrets: build args are recorded in the image)."""
+    argv = [
+        "docker",
+        "buildx",
+        "build",
+        "--progress=plain",
+        f"--platform={step.platform}",
+        f"--file={context.root / step.dockerfile}",
+        f"--tag={step.tag}",
+        f"--metadata-file={context.out_dir / 'buildx-metadata.json'}",
+        "--load",
+    ]
+    if step.target:
+        argv.append(f"--target={step.target}")
+    for key, value in sorted(step.build_args.items()):
+        argv.append(f"--build-arg={key}={value}")
+    for key, value in sorted({**step.labels, **labels}.items()):
+        argv.append(f"--label={key}={value}")
+    argv.append(str(context.root / step.context))
+    return argv
+
+
+def run_build(
+    client: Any, stage: Stage, step: BuildStep, context: StepContext, labels: dict[str, str]
+) -> StageOutcome:
+    """Build, load, save the tarball and record the image's facts."""
+    log_path = context.out_dir / "log.txt"
+    argv = buildx_argv(step, context, labels)
+    started = time.monotonic()
+    with log_path.open("a", encoding="utf-8") as log:
+
+        def emit(line: str) -> None:
+            log.write(line + "\n")
+            context.log(line)
+
+        code, tail = _stream(argv, emit)
+    outcome = CommandOutcome(label="buildx", argv=tuple(argv), exit_code=code, output_tail="\n".join(tail))
+    if code != 0:
+        return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(outcome,))
+    image = client.images.get(step.tag)
+    with (context.out_dir / IMAGE_TAR).open("wb") as handle:
+        for chunk in image.save(named=True):
+            handle.write(chunk)
+    attrs: dict[str, Any] = image.attrs
+    config: dict[str, Any] = attrs.get("Config") or {}
+    labels_found: dict[str, str] = config.get("Labels") or {}
+    metadata: dict[str, str] = {
+        "tag": step.tag,
+        "platform": step.platform,
+        "image_id": str(attrs.get("Id", "")),
+        "size": str(attrs.get("Size", 0)),
+        "architecture": str(attrs.get("Architecture", "")),
+        "user": str(config.get("User") or ""),
+        "seconds": f"{time.monotonic() - started:.1f}",
+        **{f"label:{k}": str(v) for k, v in labels_found.items()},
+    }
+    (context.out_dir / METADATA_JSON).write_text(
+        json.dumps(metadata, indent=2, sort_keys=True), encoding="utf-8"
+    )
+    return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(outcome,), metadata=metadata)
+
+
+def _stream(argv: list[str], emit: Callable[[str], None]) -> tuple[int, list[str]]:
+    emit("$ " + " ".join(argv))
+    tail: list[str] = []
+    try:
+        with subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as proc:
+            assert proc.stdout is not None  # noqa: S101 - stdout=PIPE guarantees it
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                emit(line)
+                tail = [*tail[-TAIL_LINES + 1 :], line]
+            code = proc.wait()
+    except FileNotFoundError as exc:
+        raise EngineError(
+            "the docker CLI is not installed", fix="install docker-cli and docker-buildx"
+        ) from exc
+    emit(f"[exit {code}]")
+    return code, tail

@@ -1,0 +1,79 @@
+"""The Docker executor: dispatches each stage action to its translation, and cleans up after a run."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+import docker.errors
+import requests.exceptions
+
+from shipyard.docker.build_step import run_build
+from shipyard.docker.container_step import RUN_LABEL, STAGE_LABEL, ContainerRunner, ToolCache
+from shipyard.docker.engine import connect
+from shipyard.docker.images import ImageResolver
+from shipyard.stages.outcome import StageOutcome
+from shipyard.stages.spec import BuildStep, ContainerStep
+
+if TYPE_CHECKING:
+    from shipyard.executor import StepContext
+    from shipyard.stages.spec import Stage
+
+
+class DockerExecutor:
+    """Runs stage actions on a Docker Engine; every container it makes carries the run's label."""
+
+    name = "docker"
+
+    def __init__(self, client: Any = None, *, run_id: str | None = None, pull: bool = True) -> None:
+        self.client: Any = client if client is not None else connect()
+        self.run_id = run_id or secrets.token_hex(6)
+        self.images = ImageResolver(self.client, pull=pull)
+        labels = {RUN_LABEL: self.run_id}
+        self.tools = ToolCache(self.client, self.images, labels)
+        self.containers = ContainerRunner(self.client, self.images, self.tools, self.run_id)
+
+    def stand_ins(self) -> list[str]:
+        """Pinned references this run replaced with seeded stand-ins (for the summary)."""
+        return self.images.stand_ins()
+
+    async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
+        """Run one stage's action in a worker thread (docker SDK calls block)."""
+        action = stage.action
+        if isinstance(action, ContainerStep):
+            call = functools.partial(self.containers.run, stage, action, context)
+        elif isinstance(action, BuildStep):
+            call = functools.partial(
+                run_build,
+                self.client,
+                stage,
+                action,
+                context,
+                {RUN_LABEL: self.run_id, STAGE_LABEL: stage.id},
+            )
+        else:
+            return StageOutcome(
+                stage_id=stage.id,
+                out_dir=context.out_dir,
+                error=f"the Docker executor cannot run {action.kind} stages yet",
+            )
+        return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+
+    async def close(self) -> None:
+        """Remove every container and network this run created (also after Ctrl-C)."""
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(self.cleanup)
+
+    def cleanup(self) -> None:
+        """Synchronous cleanup, by label."""
+        selector = {"label": f"{RUN_LABEL}={self.run_id}"}
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            for container in self.client.containers.list(all=True, filters=selector):
+                with contextlib.suppress(docker.errors.APIError):
+                    container.remove(force=True, v=True)
+            for network in self.client.networks.list(filters=selector):
+                with contextlib.suppress(docker.errors.APIError):
+                    network.remove()

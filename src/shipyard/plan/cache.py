@@ -1,0 +1,90 @@
+"""The stage cache: a green result remembered by input digest, with the reports it wrote.
+
+Equal digest and a green last result mean the stage is not run again: its reports are copied
+back from the cache and its result is shown as a cache hit. Only passed (and not-applicable)
+results are kept, so a failure is always re-run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, cast
+
+from shipyard.stages.result import StageResult, Status
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+RESULT_FILE = "result.json"
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link when possible (image tarballs are large), copy otherwise."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+class StageCache:
+    """Cached results under a directory (by default `.shipyard/cache` of the project)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _dir(self, stage_id: str) -> Path:
+        return self.root / stage_id
+
+    def lookup(self, stage_id: str, digest: str) -> StageResult | None:
+        """The green result recorded for exactly this digest, if any."""
+        record = self._dir(stage_id) / RESULT_FILE
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        record_data = cast("dict[str, Any]", data)
+        if record_data.get("digest") != digest:
+            return None
+        try:
+            result = StageResult(
+                status=Status(record_data["status"]),
+                summary=str(record_data["summary"]),
+                details=tuple(str(d) for d in record_data["details"]),
+                counts=dict(record_data["counts"]),
+                artifacts=tuple(str(a) for a in record_data["artifacts"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        return result if result.status.ok else None
+
+    def store(self, stage_id: str, digest: str, result: StageResult, out_dir: Path) -> None:
+        """Remember a green result and a copy of its reports; forget anything else."""
+        target = self._dir(stage_id)
+        shutil.rmtree(target, ignore_errors=True)
+        if not result.status.ok:
+            return
+        files = target / "files"
+        if out_dir.is_dir():
+            shutil.copytree(out_dir, files, symlinks=True, copy_function=_link_or_copy)
+        else:
+            files.mkdir(parents=True)
+        record = {"digest": digest, **asdict(result), "status": result.status.value}
+        (target / RESULT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+
+    def restore(self, stage_id: str, out_dir: Path) -> None:
+        """Copy the cached reports of a stage into `out_dir` (replacing what is there)."""
+        files = self._dir(stage_id) / "files"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        if files.is_dir():
+            shutil.copytree(files, out_dir, symlinks=True, copy_function=_link_or_copy)
+        else:
+            out_dir.mkdir(parents=True)
+
+    def has_files(self, stage_id: str, name: str) -> bool:
+        """Whether a cached stage kept a report of that name (a build's image tarball, say)."""
+        return (self._dir(stage_id) / "files" / name).exists()

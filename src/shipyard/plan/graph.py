@@ -1,0 +1,203 @@
+"""The pipeline graph of a project: every stage that exists, and the selection a run executes.
+
+Selecting by tier, by stage name and by Python version/platform always pulls in what the
+selected stages need, so a plan is closed under dependencies and topologically ordered.
+"""
+
+from __future__ import annotations
+
+import platform as host
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shipyard.errors import ConfigError
+from shipyard.stages.build import build_stage, build_stage_id
+from shipyard.stages.compose import compose_stage
+from shipyard.stages.lint import lint_stage
+from shipyard.stages.publish import publish_stage
+from shipyard.stages.sbom import sbom_stage
+from shipyard.stages.scan import history_stage, image_stage, source_stage
+from shipyard.stages.test import test_stage, test_stage_id
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable, Sequence
+
+    from shipyard.config.load import Project
+    from shipyard.config.models import Tier
+    from shipyard.gitinfo import GitInfo
+    from shipyard.stages.spec import Stage
+
+GROUPS: tuple[str, ...] = ("lint", "test", "build", "sbom", "scan", "compose", "publish")
+"""Stage groups in the order they are shown."""
+
+
+def host_platform() -> str:
+    """The engine platform images are built for natively (the others are emulated)."""
+    machine = host.machine().lower()
+    return "linux/arm64" if machine in {"aarch64", "arm64"} else "linux/amd64"
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Facts a plan depends on besides the project's files."""
+
+    git: GitInfo
+    today: dt.date
+    host_platform: str
+    tags: tuple[str, ...] = ()
+    """Tags publish would push (computed from git by the caller)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Stages to run, dependencies first."""
+
+    stages: tuple[Stage, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Stage ids in execution order."""
+        return tuple(stage.id for stage in self.stages)
+
+    def get(self, stage_id: str) -> Stage:
+        """The stage with that id."""
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def layers(self) -> tuple[tuple[str, ...], ...]:
+        """Stages grouped into waves: each wave needs only stages of earlier waves."""
+        depth: dict[str, int] = {}
+        for stage in self.stages:
+            depth[stage.id] = 1 + max((depth[n] for n in stage.needs), default=-1)
+        return tuple(
+            tuple(s.id for s in self.stages if depth[s.id] == level)
+            for level in range(max(depth.values(), default=-1) + 1)
+        )
+
+    def without(self, names: Iterable[str]) -> Plan:
+        """The plan minus the named stages or groups and everything that needs them."""
+        dropped = {s.id for s in self.stages if s.id in names or s.group in names}
+        for stage in self.stages:
+            if any(n in dropped for n in stage.needs):
+                dropped.add(stage.id)
+        return Plan(stages=tuple(s for s in self.stages if s.id not in dropped))
+
+    def dependents(self, stage_id: str) -> tuple[str, ...]:
+        """Every stage that needs `stage_id`, directly or not."""
+        found: list[str] = []
+        for stage in self.stages:
+            if stage_id in stage.needs or any(n in found for n in stage.needs):
+                found.append(stage.id)
+        return tuple(found)
+
+
+def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
+    """Every stage the project has (without publish, which depends on the selection)."""
+    platforms = tuple(dict.fromkeys((context.host_platform, *project.config.image.platforms)))
+    stages: list[Stage] = [lint_stage(project)]
+    stages += [test_stage(project, version) for version in project.pythons]
+    stages += [build_stage(project, p, context.git) for p in platforms]
+    stages += [
+        sbom_stage(project, context.host_platform),
+        history_stage(project, context.today),
+        source_stage(project, context.today),
+        image_stage(project, context.host_platform, context.today),
+        compose_stage(project, context.host_platform),
+    ]
+    return {stage.id: stage for stage in stages}
+
+
+def _tier_ids(project: Project, tier: Tier) -> list[str]:
+    ids = ["lint", test_stage_id(project.pythons[-1])]
+    if tier in {"extended", "full"}:
+        ids += [test_stage_id(v) for v in project.pythons]
+        ids += ["sbom", "scan-history", "scan-source", "scan-image"]
+    if tier == "full":
+        ids += [build_stage_id(p) for p in project.config.image.platforms]
+        ids += ["compose", "publish"]
+    return ids
+
+
+def _resolve_names(names: Iterable[str], stages: dict[str, Stage]) -> list[str]:
+    chosen: list[str] = []
+    for name in names:
+        if name in stages or name == "publish":
+            chosen.append(name)
+            continue
+        group = [s.id for s in stages.values() if s.group == name]
+        if not group:
+            known = ", ".join((*GROUPS, *(s for s in stages if s not in GROUPS)))
+            raise ConfigError(f"unknown stage {name!r}", fix=f"name one of: {known}")
+        chosen += group
+    return chosen
+
+
+def _closure(wanted: Iterable[str], stages: dict[str, Stage]) -> set[str]:
+    closed: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        current = todo.pop()
+        if current in closed:
+            continue
+        closed.add(current)
+        todo += stages[current].needs
+    return closed
+
+
+def build_plan(
+    project: Project,
+    context: PlanContext,
+    *,
+    tier: Tier | None = None,
+    names: Sequence[str] = (),
+    pythons: Sequence[str] = (),
+    platforms: Sequence[str] = (),
+) -> Plan:
+    """Select the stages of one run: named ones (and what they need), or a tier's."""
+    stages = all_stages(project, context)
+    for version in pythons:
+        if version not in project.pythons:
+            raise ConfigError(
+                f"Python {version} is not in this project's matrix ({', '.join(project.pythons)})",
+                fix="pick one of those or add it to [tool.shipyard] python",
+            )
+    for platform in platforms:
+        if build_stage_id(platform) not in stages:
+            raise ConfigError(f"unsupported platform {platform!r}", fix="use linux/amd64 or linux/arm64")
+    wanted = _resolve_names(names, stages) if names else _tier_ids(project, tier or project.config.tier)
+    if pythons:
+        keep = {test_stage_id(v) for v in pythons}
+        wanted = [w for w in wanted if not w.startswith("test-") or w in keep] + sorted(keep)
+    if platforms:
+        wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
+    publish = "publish" in wanted
+    chosen = _closure((w for w in wanted if w != "publish"), stages)
+    ordered = [stages[i] for i in _topological(stages, chosen)]
+    if publish:
+        needs = tuple(s.id for s in ordered)
+        built = tuple(p for p in project.config.image.platforms)
+        extra = [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in chosen]
+        ordered += extra
+        ordered.append(publish_stage(project, built, context.tags, needs))
+    return Plan(stages=tuple(ordered))
+
+
+def _topological(stages: dict[str, Stage], chosen: set[str]) -> list[str]:
+    order: list[str] = []
+    placed: set[str] = set()
+    pending = [sid for sid in stages if sid in chosen]
+    while pending:
+        progressed = False
+        for sid in list(pending):
+            if all(n in placed for n in stages[sid].needs):
+                order.append(sid)
+                placed.add(sid)
+                pending.remove(sid)
+                progressed = True
+        if not progressed:
+            msg = f"dependency cycle among {', '.join(pending)}"
+            raise AssertionError(msg)
+    return order

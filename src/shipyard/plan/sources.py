@@ -1,0 +1,88 @@
+"""The project's files: which exist, which a stage reads, and their content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+from shipyard.plan.globs import matches_any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+    from shipyard.stages.spec import SourceFilter
+
+
+def list_files(root: Path) -> list[str]:
+    """Relative paths of the project's files.
+
+    In a git work tree, git's view (tracked and untracked, not ignored); every file otherwise.
+    """
+    listed = _git_files(root)
+    if listed is None:
+        listed = _walk(root)
+    return sorted(p for p in listed if (root / p).is_file() or (root / p).is_symlink())
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walk(root: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in {".git", ".shipyard", ".venv", "__pycache__"}]
+        rel = os.path.relpath(dirpath, root)
+        found.extend(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/") for name in filenames)
+    return found
+
+
+def select(files: Iterable[str], source_filter: SourceFilter) -> list[str]:
+    """The files a stage reads, in a stable order."""
+    chosen: list[str] = []
+    for path in files:
+        if not matches_any(path, source_filter.include):
+            continue
+        if matches_any(path, source_filter.exclude) and not matches_any(path, source_filter.keep):
+            continue
+        chosen.append(path)
+    return sorted(chosen)
+
+
+def hash_files(root: Path, files: Iterable[str]) -> dict[str, str]:
+    """SHA-256 of each file's content (a symlink hashes its target path; an executable bit counts)."""
+    hashes: dict[str, str] = {}
+    for path in files:
+        full = root / path
+        digest = hashlib.sha256()
+        if full.is_symlink():
+            digest.update(b"link:" + str(full.readlink()).encode())
+        else:
+            with full.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            if os.access(full, os.X_OK):
+                digest.update(b"+x")
+        hashes[path] = digest.hexdigest()
+    return hashes
+
+
+def tree_digest(hashes: Mapping[str, str], files: Iterable[str]) -> str:
+    """One digest over the named files' paths and content hashes."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{hashes[path]}\n".encode())
+    return digest.hexdigest()

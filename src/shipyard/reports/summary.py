@@ -1,0 +1,68 @@
+"""The run summary as JSON: every stage's verdict, timing, cache hit and numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from shipyard import __version__
+
+if TYPE_CHECKING:
+    from shipyard.config.load import Project
+    from shipyard.gitinfo import GitInfo
+    from shipyard.runner import RunState
+
+SCHEMA = "shipyard.summary/v1"
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary_data(
+    state: RunState,
+    *,
+    project: Project,
+    git: GitInfo,
+    executor: str,
+    stand_ins: list[str],
+    error: str | None = None,
+) -> dict[str, object]:
+    """The summary of one run, as JSON-ready data."""
+    stages: list[dict[str, object]] = []
+    for run in state.runs.values():
+        result = run.result
+        stages.append(
+            {
+                "id": run.stage.id,
+                "group": run.stage.group,
+                "description": run.stage.description,
+                "needs": list(run.stage.needs),
+                "status": result.status.value if result else "interrupted",
+                "summary": result.summary if result else "did not finish",
+                "details": list(result.details) if result else [],
+                "counts": dict(result.counts) if result else {},
+                "artifacts": list(result.artifacts) if result else [],
+                "cached": run.cached,
+                "seconds": round(run.elapsed, 2),
+                "digest": run.digest,
+            }
+        )
+    finished = state.finished or state.started
+    return {
+        "schema": SCHEMA,
+        "shipyard": __version__,
+        "executor": executor,
+        "project": {"name": project.name, "version": project.version, "root": str(project.root)},
+        "git": {"sha": git.sha, "ref": git.ref, "dirty": git.dirty},
+        "started": _iso(state.started),
+        "finished": _iso(finished),
+        "seconds": round(finished - state.started, 2),
+        "ok": state.ok and error is None,
+        "interrupted": state.interrupted,
+        "error": error,
+        "stand_ins": stand_ins,
+        "stages": stages,
+    }

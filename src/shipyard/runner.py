@@ -1,0 +1,224 @@
+"""Run a plan on an executor: dependencies, parallelism, the cache, and verdicts.
+
+Engine-agnostic: every engine operation goes through the Executor interface. Independent
+stages run at once (bounded by `jobs`); a failing stage skips only what depends on it; an
+unchanged green stage is a cache hit and does not run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import anyio
+
+from shipyard.errors import ReportError, ShipyardError
+from shipyard.executor import StepContext
+from shipyard.plan.sources import select
+from shipyard.stages.outcome import StageOutcome
+from shipyard.stages.result import StageResult, Status
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from shipyard.executor import Executor
+    from shipyard.plan.cache import StageCache
+    from shipyard.plan.graph import Plan
+    from shipyard.stages.spec import Stage
+
+
+@dataclass
+class StageRun:
+    """One stage's progress and verdict within a run."""
+
+    stage: Stage
+    digest: str
+    state: str = "pending"
+    """pending, running or done."""
+    result: StageResult | None = None
+    cached: bool = False
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds the stage has been running (or ran)."""
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+class RunEvents(Protocol):
+    """Progress callbacks (the live view implements them; tests may record them)."""
+
+    def stage_started(self, run: StageRun) -> None:
+        """A stage began running."""
+        ...
+
+    def stage_finished(self, run: StageRun) -> None:
+        """A stage has its verdict."""
+        ...
+
+    def stage_log(self, run: StageRun, line: str) -> None:
+        """A line of a stage's output."""
+        ...
+
+
+class NoEvents:
+    """Events that go nowhere."""
+
+    def stage_started(self, run: StageRun) -> None:
+        """Ignore."""
+
+    def stage_finished(self, run: StageRun) -> None:
+        """Ignore."""
+
+    def stage_log(self, run: StageRun, line: str) -> None:
+        """Ignore."""
+
+
+@dataclass
+class RunState:
+    """A whole run: every stage's progress, and when the run started and ended."""
+
+    runs: dict[str, StageRun]
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether every stage has a verdict that lets the pipeline pass."""
+        return not self.interrupted and all(
+            r.result is not None and (r.result.status.ok or r.result.status is Status.SKIPPED)
+            for r in self.runs.values()
+        )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run behaves."""
+
+    jobs: int = 2
+    use_cache: bool = True
+    secrets: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+def _skip(reason: str) -> StageResult:
+    return StageResult(status=Status.SKIPPED, summary=f"skipped: {reason}")
+
+
+async def run_plan(
+    plan: Plan,
+    *,
+    root: Path,
+    files: list[str],
+    digests: Mapping[str, str],
+    executor: Executor,
+    cache: StageCache,
+    out_root: Path,
+    options: RunOptions,
+    events: RunEvents,
+    state: RunState | None = None,
+) -> RunState:
+    """Run every stage of `plan`, dependencies first; return every stage's verdict."""
+    state = state or RunState(runs={s.id: StageRun(stage=s, digest=digests[s.id]) for s in plan.stages})
+    done = {sid: anyio.Event() for sid in state.runs}
+    limiter = anyio.CapacityLimiter(max(1, options.jobs))
+
+    async def one(run: StageRun) -> None:
+        try:
+            for need in run.stage.needs:
+                await done[need].wait()
+            run.result = await _stage(
+                run,
+                state=state,
+                root=root,
+                files=files,
+                executor=executor,
+                cache=cache,
+                out_root=out_root,
+                options=options,
+                events=events,
+                limiter=limiter,
+            )
+        finally:
+            run.state = "done"
+            run.finished = run.finished or time.monotonic()
+            done[run.stage.id].set()
+            if run.result is not None:
+                events.stage_finished(run)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for run in state.runs.values():
+                group.start_soon(one, run)
+    finally:
+        state.finished = time.time()
+    return state
+
+
+async def _stage(
+    run: StageRun,
+    *,
+    state: RunState,
+    root: Path,
+    files: list[str],
+    executor: Executor,
+    cache: StageCache,
+    out_root: Path,
+    options: RunOptions,
+    events: RunEvents,
+    limiter: anyio.CapacityLimiter,
+) -> StageResult:
+    stage = run.stage
+    out_dir = out_root / stage.id
+    if stage.not_applicable:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return StageResult(status=Status.NOT_APPLICABLE, summary=f"not applicable: {stage.not_applicable}")
+    blocked = next((n for n in stage.needs if not _passed(state.runs[n])), None)
+    if blocked is not None:
+        return _skip(f"needs {blocked}, which did not pass")
+    if options.use_cache:
+        hit = cache.lookup(stage.id, run.digest)
+        if hit is not None:
+            cache.restore(stage.id, out_dir)
+            run.cached = True
+            run.started = run.finished = time.monotonic()
+            return hit
+    async with limiter:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        out_dir.mkdir(parents=True)
+        run.state = "running"
+        run.started = time.monotonic()
+        events.stage_started(run)
+        context = StepContext(
+            root=root,
+            files=tuple(select(files, stage.inputs)),
+            out_dir=out_dir,
+            upstream={n: out_root / n for n in stage.needs},
+            secrets=options.secrets,
+            log=lambda line: events.stage_log(run, line),
+        )
+        try:
+            outcome = await executor.run(stage, context)
+        except ShipyardError as exc:
+            outcome = StageOutcome(stage_id=stage.id, out_dir=out_dir, error=exc.one_line())
+        run.finished = time.monotonic()
+    result = _evaluate(stage, outcome)
+    cache.store(stage.id, run.digest, result, out_dir)
+    return result
+
+
+def _passed(run: StageRun) -> bool:
+    return run.result is not None and run.result.status.ok
+
+
+def _evaluate(stage: Stage, outcome: StageOutcome) -> StageResult:
+    try:
+        return stage.evaluate(outcome)
+    except ReportError as exc:
+        return StageResult(status=Status.ERROR, summary=exc.one_line())

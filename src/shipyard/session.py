@@ -1,0 +1,98 @@
+"""Everything a command needs before an engine is touched: project, git, plan, files, digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shipyard.config.load import Project, load_project
+from shipyard.errors import PublishError
+from shipyard.gitinfo import GitInfo, read_git
+from shipyard.plan.cache import StageCache
+from shipyard.plan.digest import stage_digests
+from shipyard.plan.graph import Plan, PlanContext, build_plan, host_platform
+from shipyard.plan.sources import hash_files, list_files
+from shipyard.reports.tags import compute_tags
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shipyard.config.models import Tier
+
+STATE_DIR = ".shipyard"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user asked to run."""
+
+    names: tuple[str, ...] = ()
+    tier: Tier | None = None
+    pythons: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    """A project with its plan, ready for an executor."""
+
+    project: Project
+    git: GitInfo
+    context: PlanContext
+    plan: Plan
+    files: list[str]
+    digests: dict[str, str]
+    out_root: Path
+    cache: StageCache
+
+
+def publish_tags(project: Project, git: GitInfo) -> tuple[str, ...]:
+    """Tags a publish from this checkout would push (none without a commit)."""
+    if git.sha is None:
+        return ()
+    try:
+        return compute_tags(
+            sha=git.sha,
+            ref=git.ref,
+            default_branch=project.config.publish.default_branch,
+            rules=project.config.publish.tags,
+        )
+    except PublishError:
+        return (f"sha-{git.short_sha}",)
+
+
+def open_session(source: Path, selection: Selection, *, out: Path | None = None) -> Session:
+    """Load the project and plan the run."""
+    project = load_project(source)
+    git = read_git(project.root)
+    context = PlanContext(
+        git=git,
+        today=dt.datetime.now(tz=dt.timezone.utc).date(),
+        host_platform=host_platform(),
+        tags=publish_tags(project, git),
+    )
+    plan = build_plan(
+        project,
+        context,
+        tier=selection.tier,
+        names=selection.names,
+        pythons=selection.pythons,
+        platforms=selection.platforms,
+    )
+    if selection.skip:
+        plan = plan.without(selection.skip)
+    files = list_files(project.root)
+    digests = stage_digests(plan, files, hash_files(project.root, files), git)
+    state = project.root / STATE_DIR
+    return Session(
+        project=project,
+        git=git,
+        context=context,
+        plan=plan,
+        files=files,
+        digests=digests,
+        out_root=out or state / "out",
+        cache=StageCache(state / "cache"),
+    )

@@ -1,0 +1,100 @@
+"""build: the project's Dockerfile, one image per platform, exported as a tarball downstream."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from shipyard.reports.labels import oci_labels
+from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, PACKAGE_METADATA
+from shipyard.stages.evaluate_build import EvaluateBuild
+from shipyard.stages.spec import BuildStep, SourceFilter, Stage
+
+if TYPE_CHECKING:
+    from shipyard.config.load import Project
+    from shipyard.gitinfo import GitInfo
+
+IMAGE_TAR = "image.tar"
+METADATA_JSON = "build.json"
+
+
+def build_stage_id(platform: str) -> str:
+    """`build-linux-arm64` for linux/arm64."""
+    return "build-" + platform.replace("/", "-")
+
+
+def local_tag(project: Project, platform: str) -> str:
+    """The reference a built image is known by on the engine (never pushed under this name)."""
+    return f"{project.image_name}:shipyard-{platform.rsplit('/', maxsplit=1)[-1]}"
+
+
+_UNKNOWN_SOURCE = "https://unknown.invalid/"
+
+
+def source_url(project: Project) -> str | None:
+    """The repository URL for the `source` label: GitHub Actions' view, else ghcr.io's convention."""
+    server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server}/{repository}"
+    name = project.config.image.name or ""
+    if name.startswith("ghcr.io/"):
+        return "https://github.com/" + "/".join(name.removeprefix("ghcr.io/").split("/")[:2])
+    return None
+
+
+def image_labels(project: Project, git: GitInfo) -> dict[str, str]:
+    """OCI labels stamped on the image: which commit, when (commit time: reproducible), what version."""
+    if git.sha is None or git.committed is None:
+        return {
+            "org.opencontainers.image.title": project.name,
+            "org.opencontainers.image.version": project.version,
+        }
+    source = source_url(project)
+    labels = oci_labels(
+        source=source or _UNKNOWN_SOURCE,
+        revision=git.sha,
+        created=git.committed,
+        title=project.name,
+        version=project.version,
+    )
+    if source is None:
+        labels.pop("org.opencontainers.image.source", None)
+    return labels
+
+
+def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
+    """The build stage of `project` for `platform`."""
+    image = project.config.image
+    labels = image_labels(project, git)
+    build_args = {
+        **image.build_args,
+        "REVISION": labels.get("org.opencontainers.image.revision", ""),
+        "VERSION": project.version,
+        "CREATED": labels.get("org.opencontainers.image.created", ""),
+    }
+    context = image.context.rstrip("/")
+    prefix = "" if context in {"", "."} else f"{context}/"
+    not_applicable = None if project.has_dockerfile else f"no {image.dockerfile}"
+    return Stage(
+        id=build_stage_id(platform),
+        group="build",
+        description=f"docker build {image.dockerfile} for {platform}",
+        needs=(),
+        inputs=SourceFilter(
+            include=(f"{prefix}**", image.dockerfile),
+            exclude=(*ALWAYS_EXCLUDED, *DOCS),
+            keep=PACKAGE_METADATA,
+        ),
+        action=BuildStep(
+            context=image.context,
+            dockerfile=image.dockerfile,
+            platform=platform,
+            tag=local_tag(project, platform),
+            target=image.target,
+            build_args=build_args,
+            labels=labels,
+        ),
+        evaluate=EvaluateBuild(platform=platform),
+        outputs=(IMAGE_TAR, METADATA_JSON),
+        not_applicable=not_applicable,
+    )

@@ -1,0 +1,71 @@
+"""Pieces several stages share: caches, file filters, tool binaries, pinned helper packages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shipyard.stages.spec import CacheVolume, SourceFilter, ToolBinary
+
+if TYPE_CHECKING:
+    from shipyard.config.load import Project
+
+ALWAYS_EXCLUDED: tuple[str, ...] = (
+    ".git/**",
+    ".shipyard/**",
+    ".venv/**",
+    "**/__pycache__/**",
+    "**/.pytest_cache/**",
+    "**/.ruff_cache/**",
+    "**/.mypy_cache/**",
+    "**/node_modules/**",
+    "**/*.pyc",
+)
+"""Never part of any stage's inputs: VCS data, shipyard's own state, local environments, caches."""
+
+DOCS: tuple[str, ...] = ("docs/**", "**/*.md", "**/*.rst", ".github/**")
+"""Files that change nothing a stage computes ..."""
+PACKAGE_METADATA: tuple[str, ...] = ("README*", "LICENSE*", "COPYING*")
+"""... except these, which build backends read into the package's metadata."""
+
+CONTAINER_FILES: tuple[str, ...] = (
+    "**/Dockerfile*",
+    "**/*.dockerfile",
+    "**/compose*.y*ml",
+    "**/docker-compose*.y*ml",
+)
+
+UV_CACHE = CacheVolume(name="shipyard-uv", path="/cache/uv")
+PIP_CACHE = CacheVolume(name="shipyard-pip", path="/cache/pip")
+RUFF_CACHE = CacheVolume(name="shipyard-ruff", path="/cache/ruff")
+TRIVY_CACHE = CacheVolume(name="shipyard-trivy", path="/cache/trivy")
+
+COVERAGE_REQUIREMENT = "coverage[toml]==7.17.3"
+"""The coverage.py every test leg measures with, whatever the project pins for itself."""
+PYTEST_REQUIREMENT = "pytest==9.2.0"
+"""pytest for projects whose requirements do not bring their own (pip installer only)."""
+
+VENV = "/venv"
+"""The project's environment inside a test container (outside /src, so the source stays clean)."""
+
+
+def python_image(project: Project, version: str) -> str:
+    """The base image lint and tests run in for one Python version."""
+    return project.config.python_image.format(version=version)
+
+
+def tool_binary(project: Project, tool: str, dest: str) -> ToolBinary:
+    """A pinned tool's executable, copied into a step's container at `dest`."""
+    image = project.config.tools[tool]
+    return ToolBinary(tool=tool, image=image.pinned, source=image.binary, dest=dest)
+
+
+def code_filter(*extra_excludes: str) -> SourceFilter:
+    """Everything but docs and always-excluded paths, minus `extra_excludes`."""
+    return SourceFilter(
+        include=("**",), exclude=(*ALWAYS_EXCLUDED, *DOCS, *extra_excludes), keep=PACKAGE_METADATA
+    )
+
+
+def newest_python(project: Project) -> str:
+    """The Python version single-version stages (lint, the essential tier's test) use."""
+    return project.pythons[-1]

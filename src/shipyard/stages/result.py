@@ -1,0 +1,40 @@
+"""The verdict on a stage, as the gates and the reports see it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(str, enum.Enum):
+    """How a stage ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    """It ran and its gate failed."""
+    ERROR = "error"
+    """It could not run to the end (bad setup, engine failure, missing image)."""
+    SKIPPED = "skipped"
+    """It did not run: an upstream stage failed, or a part cannot run here (with the reason)."""
+    NOT_APPLICABLE = "n/a"
+    """The project has nothing for it (no Dockerfile, no compose file)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether this status lets dependent stages and the pipeline go on."""
+        return self in {Status.PASSED, Status.NOT_APPLICABLE}
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """A stage's verdict, with the numbers and findings the summary shows."""
+
+    status: Status
+    summary: str
+    """One line: what happened, with the key numbers."""
+    details: tuple[str, ...] = ()
+    """Further lines: each failure, expired allowlist entry, skipped part with its reason."""
+    counts: dict[str, int | float | str] = field(default_factory=dict[str, int | float | str])
+    """Numbers for the summary table and the history: tests, failures, coverage, findings."""
+    artifacts: tuple[str, ...] = ()
+    """Report files written, relative to the stage's output directory."""

@@ -1,0 +1,166 @@
+"""scan: gitleaks over git history; trivy over the source tree and the built image.
+
+trivy looks for vulnerabilities, misconfigurations and secrets.
+
+Each scanner part reports separately. A part that cannot run (no vulnerability DB on an
+air-gapped host, say) is recorded as skipped with its reason: never as a pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shipyard.stages.build import IMAGE_TAR, build_stage_id
+from shipyard.stages.common import ALWAYS_EXCLUDED, TRIVY_CACHE
+from shipyard.stages.evaluate_scan import EvaluateScan, ScanPart
+from shipyard.stages.spec import OUTDIR, WORKDIR, Command, ContainerStep, SourceFilter, Stage
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from shipyard.config.load import Project
+
+GITLEAKS_JSON = "gitleaks.json"
+TRIVY_SOURCE_JSON = "trivy-source.json"
+TRIVY_DEPS_JSON = "trivy-deps.json"
+TRIVY_IMAGE_SECRETS_JSON = "trivy-image-secrets.json"
+TRIVY_IMAGE_VULNS_JSON = "trivy-image-vulns.json"
+IMAGE_DIR = "/in/image"
+TRIVY_ENV = {
+    "TRIVY_NO_PROGRESS": "true",
+    "TRIVY_CACHE_DIR": TRIVY_CACHE.path,
+    "TRIVY_DISABLE_TELEMETRY": "true",
+}
+
+
+def _evaluate(project: Project, today: dt.date, *parts: ScanPart) -> EvaluateScan:
+    return EvaluateScan(config=project.config.scan, today=today, parts=parts)
+
+
+def history_stage(project: Project, today: dt.date) -> Stage:
+    """Gitleaks over the whole git history."""
+    gitleaks = project.config.tools["gitleaks"]
+    return Stage(
+        id="scan-history",
+        group="scan",
+        description="gitleaks: secrets in git history",
+        needs=(),
+        inputs=SourceFilter(include=(), git_history=True),
+        action=ContainerStep(
+            image=gitleaks.pinned,
+            commands=(
+                Command(
+                    argv=(
+                        gitleaks.binary,
+                        # `detect` works in every gitleaks 8.x (8.19+ also has `git`)
+                        "detect",
+                        f"--source={WORKDIR}",
+                        "--no-banner",
+                        "--redact",
+                        "--report-format=json",
+                        f"--report-path={OUTDIR}/{GITLEAKS_JSON}",
+                        "--exit-code=1",
+                    ),
+                    may_fail=True,
+                    label="gitleaks",
+                ),
+            ),
+            network=False,
+        ),
+        evaluate=_evaluate(
+            project, today, ScanPart("gitleaks", GITLEAKS_JSON, "gitleaks", ok_exit_codes=(0, 1))
+        ),
+        outputs=(GITLEAKS_JSON,),
+        not_applicable=None if (project.root / ".git").exists() else "not a git repository",
+    )
+
+
+def _trivy(project: Project, *args: str, label: str, output: str) -> Command:
+    trivy = project.config.tools["trivy"]
+    return Command(
+        argv=(trivy.binary, *args, "--format=json", f"--output={OUTDIR}/{output}"),
+        may_fail=True,
+        label=label,
+    )
+
+
+def source_stage(project: Project, today: dt.date) -> Stage:
+    """Trivy over the working tree: secrets, misconfigurations, vulnerable dependencies."""
+    trivy = project.config.tools["trivy"]
+    return Stage(
+        id="scan-source",
+        group="scan",
+        description="trivy fs: secrets, misconfigurations, vulnerable dependencies",
+        needs=(),
+        inputs=SourceFilter(include=("**",), exclude=ALWAYS_EXCLUDED),
+        action=ContainerStep(
+            image=trivy.pinned,
+            commands=(
+                _trivy(
+                    project,
+                    "fs",
+                    "--scanners=secret,misconfig",
+                    "--skip-check-update",
+                    WORKDIR,
+                    label="secret,misconfig",
+                    output=TRIVY_SOURCE_JSON,
+                ),
+                _trivy(project, "fs", "--scanners=vuln", WORKDIR, label="vuln", output=TRIVY_DEPS_JSON),
+            ),
+            env=TRIVY_ENV,
+            caches=(TRIVY_CACHE,),
+        ),
+        evaluate=_evaluate(
+            project,
+            today,
+            ScanPart("secret,misconfig", TRIVY_SOURCE_JSON, "trivy"),
+            ScanPart("vuln", TRIVY_DEPS_JSON, "trivy"),
+        ),
+        outputs=(TRIVY_SOURCE_JSON, TRIVY_DEPS_JSON),
+    )
+
+
+def image_stage(project: Project, platform: str, today: dt.date) -> Stage:
+    """Trivy over the built image: secrets baked into layers, vulnerable OS and Python packages."""
+    trivy = project.config.tools["trivy"]
+    build_id = build_stage_id(platform)
+    tarball = f"{IMAGE_DIR}/{IMAGE_TAR}"
+    return Stage(
+        id="scan-image",
+        group="scan",
+        description=f"trivy image: secrets and vulnerabilities in the {platform} image",
+        needs=(build_id,),
+        inputs=SourceFilter(include=()),
+        action=ContainerStep(
+            image=trivy.pinned,
+            commands=(
+                _trivy(
+                    project,
+                    "image",
+                    f"--input={tarball}",
+                    "--scanners=secret",
+                    label="secret",
+                    output=TRIVY_IMAGE_SECRETS_JSON,
+                ),
+                _trivy(
+                    project,
+                    "image",
+                    f"--input={tarball}",
+                    "--scanners=vuln",
+                    label="vuln",
+                    output=TRIVY_IMAGE_VULNS_JSON,
+                ),
+            ),
+            env=TRIVY_ENV,
+            caches=(TRIVY_CACHE,),
+            inputs_from=((build_id, IMAGE_DIR),),
+        ),
+        evaluate=_evaluate(
+            project,
+            today,
+            ScanPart("secret", TRIVY_IMAGE_SECRETS_JSON, "trivy"),
+            ScanPart("vuln", TRIVY_IMAGE_VULNS_JSON, "trivy"),
+        ),
+        outputs=(TRIVY_IMAGE_SECRETS_JSON, TRIVY_IMAGE_VULNS_JSON),
+        not_applicable=None if project.has_dockerfile else f"no {project.config.image.dockerfile}",
+    )

@@ -1,0 +1,178 @@
+"""Stages as data: what an executor must do, and nothing about how.
+
+A stage is an id, the stages it needs, the project files it reads, and one action. The Docker
+executor and the Dagger module translate actions; neither decides anything a stage means.
+Each stage also names a pure `evaluate` function that turns what the action left behind
+(exit codes, report files) into a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from shipyard.stages.outcome import StageOutcome
+    from shipyard.stages.result import StageResult
+
+WORKDIR = "/src"
+"""Where the project's files are placed inside a step's container."""
+OUTDIR = "/out"
+"""Where a step writes its reports; executors copy it out after the last command."""
+
+
+@dataclass(frozen=True)
+class SourceFilter:
+    """Which project files a stage reads: gitignore-style globs over paths relative to the root."""
+
+    include: tuple[str, ...] = ("**",)
+    """Globs a file must match one of."""
+    exclude: tuple[str, ...] = ()
+    """Globs that remove a matched file again."""
+    keep: tuple[str, ...] = ()
+    """Globs that bring an excluded file back (README for build backends, say)."""
+    git_history: bool = False
+    """Whether the stage also needs the `.git` directory (history scanners)."""
+
+
+@dataclass(frozen=True)
+class CacheVolume:
+    """A persistent cache shared across runs and across matrix legs."""
+
+    name: str
+    """Namespaced volume name, e.g. `shipyard-uv`; the same name in both executors."""
+    path: str
+    """Mount path inside the container."""
+
+
+@dataclass(frozen=True)
+class ToolBinary:
+    """An executable copied out of a pinned tool image into the step's container."""
+
+    tool: str
+    """Key of the tool in the config's `tools` table."""
+    image: str
+    """`repository:tag@digest` of the tool image."""
+    source: str
+    """Path of the executable inside the tool image."""
+    dest: str
+    """Path the executable gets inside the step's container."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of a step, as an argv list (never a shell string)."""
+
+    argv: tuple[str, ...]
+    may_fail: bool = False
+    """When true a non-zero exit is recorded for `evaluate` and the step goes on; when false the step
+    stops and `evaluate` sees the failure (setup commands such as installing dependencies)."""
+    label: str = ""
+    """A short name for logs and summaries, e.g. `install`, `pytest`."""
+    stdout: str | None = None
+    """Save the command's standard output as this file of the stage's output directory."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A secret a step needs, by name; its value is never part of a stage's data."""
+
+    name: str
+    """The name the user provides the value under (an environment variable of the shipyard process)."""
+    env: str | None = None
+    """Expose it to the commands as this environment variable."""
+    file: str | None = None
+    """Or as a file at this path (preferred for keys)."""
+
+
+@dataclass(frozen=True)
+class ContainerStep:
+    """Run commands, one after another, in one container."""
+
+    image: str
+    """Reference of the image the container starts from."""
+    commands: tuple[Command, ...]
+    env: Mapping[str, str] = field(default_factory=dict[str, str])
+    caches: tuple[CacheVolume, ...] = ()
+    tools: tuple[ToolBinary, ...] = ()
+    secrets: tuple[SecretRef, ...] = ()
+    workdir: str = WORKDIR
+    platform: str | None = None
+    network: bool = True
+    """Whether the step may reach the network (installing dependencies does)."""
+    inputs_from: tuple[tuple[str, str], ...] = ()
+    """Outputs of upstream stages placed in the container: (upstream stage id, path inside)."""
+    kind: Literal["container"] = "container"
+
+
+@dataclass(frozen=True)
+class BuildStep:
+    """Build an image from a Dockerfile for one platform and export it as a tarball."""
+
+    context: str
+    """Build context, relative to the project root."""
+    dockerfile: str
+    platform: str
+    tag: str
+    """Local reference the image is known by downstream (never pushed by this step)."""
+    target: str | None = None
+    build_args: Mapping[str, str] = field(default_factory=dict[str, str])
+    labels: Mapping[str, str] = field(default_factory=dict[str, str])
+    kind: Literal["build"] = "build"
+
+
+@dataclass(frozen=True)
+class ComposeStep:
+    """Bring a compose stack up with a built image, wait for health, probe it, tear it down."""
+
+    file: str
+    service: str | None
+    """The service whose image is replaced by the built one."""
+    image_from: str | None
+    """The build stage whose image is injected."""
+    probes: tuple[object, ...]
+    """The config's probe models (HTTP, TCP, exec)."""
+    timeout: float
+    probe_timeout: float
+    retries: int
+    kind: Literal["compose"] = "compose"
+
+
+@dataclass(frozen=True)
+class PublishStep:
+    """Push every platform's image as one manifest list per tag, then sign."""
+
+    repository: str
+    tags: tuple[str, ...]
+    images_from: tuple[str, ...]
+    """The build stages whose images make up the manifest list."""
+    sign: bool
+    secrets: tuple[SecretRef, ...]
+    kind: Literal["publish"] = "publish"
+
+
+Action = ContainerStep | BuildStep | ComposeStep | PublishStep
+Evaluate = Callable[["StageOutcome"], "StageResult"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One node of the pipeline graph."""
+
+    id: str
+    """Unique id, e.g. `lint`, `test-3.12`, `build-linux-arm64`."""
+    group: str
+    """What users name on the command line: `lint`, `test`, `build`, `sbom`, `scan`, `compose`, `publish`."""
+    description: str
+    needs: tuple[str, ...]
+    """Ids of the stages that must pass before this one starts."""
+    inputs: SourceFilter
+    action: Action
+    evaluate: Evaluate
+    outputs: tuple[str, ...] = ()
+    """Report files (relative to the stage's output directory) the stage promises to write."""
+    params: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Settings that change what the stage means (thresholds, versions): part of its digest."""
+    not_applicable: str | None = None
+    """When set, the stage cannot apply to this project and says why instead of running."""

@@ -1,0 +1,70 @@
+"""Helpers every evaluate function shares: reading reports, setup failures, gate → result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shipyard.stages.result import StageResult, Status
+
+if TYPE_CHECKING:
+    from shipyard.gates.result import GateResult
+    from shipyard.stages.outcome import CommandOutcome, StageOutcome
+
+STALE_LOCK_MARKERS = ("needs to be updated", "lockfile at `uv.lock` needs")
+
+
+def report(outcome: StageOutcome, name: str) -> tuple[bytes, str] | None:
+    """A report's bytes and its path (for messages), or None when the stage did not write it."""
+    path = outcome.out_dir / name
+    if not path.is_file():
+        return None
+    return path.read_bytes(), str(path)
+
+
+def last_line(command: CommandOutcome) -> str:
+    """The last non-empty output line of a command (usually the error)."""
+    lines = [line.strip() for line in command.output_tail.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def broken_run(outcome: StageOutcome, *, may_fail: tuple[str, ...] = ()) -> StageResult | None:
+    """An ERROR result when the action could not run or a setup command failed; None otherwise."""
+    if outcome.error:
+        return StageResult(status=Status.ERROR, summary=outcome.error)
+    for command in outcome.commands:
+        if command.exit_code == 0 or command.label in may_fail:
+            continue
+        tail = command.output_tail
+        if command.label == "install" and any(marker in tail for marker in STALE_LOCK_MARKERS):
+            return StageResult(
+                status=Status.ERROR,
+                summary="uv.lock is out of date with pyproject.toml (fix: run `uv lock` and commit uv.lock)",
+                details=(last_line(command),),
+            )
+        if command.exit_code == 127:  # noqa: PLR2004 - "command not found"
+            what = f"command not found: {command.argv[0]}"
+        else:
+            name = command.label or command.argv[0]
+            what = f"{name} failed with exit {command.exit_code}: {last_line(command)}"
+        return StageResult(status=Status.ERROR, summary=what, details=tuple(tail.splitlines()[-10:]))
+    return None
+
+
+def from_gate(
+    gate: GateResult, *, counts: dict[str, int | float | str], artifacts: tuple[str, ...]
+) -> StageResult:
+    """A stage result carrying a gate's verdict."""
+    return StageResult(
+        status=Status.PASSED if gate.passed else Status.FAILED,
+        summary=gate.summary,
+        details=(*gate.reasons, *gate.notes),
+        counts=counts,
+        artifacts=artifacts,
+    )
+
+
+def missing(outcome: StageOutcome, label: str, name: str) -> StageResult:
+    """An ERROR result for a tool that ran but wrote no report."""
+    command = next((c for c in outcome.commands if c.label == label), None)
+    why = f"exit {command.exit_code}: {last_line(command)}" if command else "it did not run"
+    return StageResult(status=Status.ERROR, summary=f"{label} wrote no {name} ({why})")
