@@ -1,0 +1,155 @@
+"""The base images users pull, made without a registry: debian, python (slim), postgres."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shipyard.bootstrap import postgres, python_dist
+from shipyard.bootstrap.images import SEEDED, is_present, seed
+from shipyard.bootstrap.oci import AMD64, ARM64, Image, ImageConfig, PlatformImage, layer_from_dir
+from shipyard.bootstrap.rootfs import (
+    BOOKWORM_AMD64,
+    BOOKWORM_ARM64,
+    POSTGRES_AMD64,
+    PYTHON_AMD64,
+    PYTHON_ARM64,
+    SLIM_EXCLUDES,
+    RootfsSpec,
+    ensure_rootfs,
+    rootfs_dir,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from shipyard.bootstrap.oci import Blob
+    from shipyard.bootstrap.report import Report
+    from shipyard.bootstrap.settings import Settings
+
+PYTHON_MINORS = ("3.10", "3.11", "3.12", "3.13")
+ARM64_PYTHON = "3.11"
+"""The one python minor Debian bookworm can provide for linux/arm64."""
+_LABELS = {SEEDED: "true"}
+_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _layer(settings: Settings, spec: RootfsSpec, *, slim: bool) -> Blob:
+    name = f"{spec.name}{'-slim' if slim else ''}.tar"
+    excludes = SLIM_EXCLUDES if slim else ()
+    return layer_from_dir(rootfs_dir(settings, spec), settings.state_dir / "layers" / name, excludes)
+
+
+def _debian(settings: Settings, tag: str) -> Image:
+    slim = tag.endswith("-slim")
+    config = ImageConfig(env=(_PATH, "LANG=C.UTF-8"), cmd=("bash",), labels=_LABELS)
+    platforms = tuple(
+        PlatformImage(platform, (_layer(settings, spec, slim=slim),), config)
+        for platform, spec in ((AMD64, BOOKWORM_AMD64), (ARM64, BOOKWORM_ARM64))
+    )
+    return Image(f"docker.io/library/debian:{tag}", platforms)
+
+
+def _python_amd64(settings: Settings, src: Path) -> PlatformImage:
+    base = rootfs_dir(settings, PYTHON_AMD64)
+    stage = settings.state_dir / "stage" / f"python-{src.name}"
+    python_dist.stage_pyenv(src, base, stage)
+    top = layer_from_dir(stage, settings.state_dir / "layers" / f"python-{src.name}.tar")
+    return PlatformImage(AMD64, (_layer(settings, PYTHON_AMD64, slim=True), top), _python_config(src.name))
+
+
+def _python_arm64(settings: Settings) -> PlatformImage:
+    rootfs = rootfs_dir(settings, PYTHON_ARM64)
+    version = python_dist.debianize_arm64(rootfs)
+    return PlatformImage(ARM64, (_layer(settings, PYTHON_ARM64, slim=True),), _python_config(version))
+
+
+def _python_config(version: str) -> ImageConfig:
+    env = (
+        _PATH,
+        "LANG=C.UTF-8",
+        f"PYTHON_VERSION={version}",
+        "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+    )
+    return ImageConfig(env=env, cmd=("python3",), labels=_LABELS)
+
+
+def _postgres(settings: Settings) -> Image:
+    rootfs = rootfs_dir(settings, POSTGRES_AMD64)
+    postgres.prepare(rootfs)
+    env = (
+        f"PATH={postgres.PG_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG=C.UTF-8",
+        "PGDATA=/var/lib/postgresql/data",
+    )
+    config = ImageConfig(
+        env=env,
+        entrypoint=("docker-entrypoint.sh",),
+        cmd=("postgres",),
+        labels=_LABELS,
+        exposed_ports=("5432/tcp",),
+        stop_signal="SIGINT",
+    )
+    return Image(
+        "docker.io/library/postgres:15-bookworm",
+        (PlatformImage(AMD64, (_layer(settings, POSTGRES_AMD64, slim=True),), config),),
+    )
+
+
+def _wanted(settings: Settings, report: Report) -> dict[str, list[RootfsSpec]]:
+    """Image name -> the rootfs it needs; reports python versions this machine lacks."""
+    wanted: dict[str, list[RootfsSpec]] = {
+        "debian:bookworm": [BOOKWORM_AMD64, BOOKWORM_ARM64],
+        "debian:bookworm-slim": [BOOKWORM_AMD64, BOOKWORM_ARM64],
+    }
+    for minor in PYTHON_MINORS:
+        if python_dist.find_pyenv(minor) is None:
+            report.cannot(
+                f"python:{minor}-slim", f"no pyenv build of {minor} under {python_dist.pyenv_root()}"
+            )
+            continue
+        specs = [PYTHON_AMD64, PYTHON_ARM64] if minor == ARM64_PYTHON else [PYTHON_AMD64]
+        wanted[f"python:{minor}-slim"] = specs
+    wanted["postgres:15-bookworm"] = [POSTGRES_AMD64]
+    return wanted
+
+
+def _report_unavailable_platforms(report: Report) -> None:
+    for minor in PYTHON_MINORS:
+        if minor != ARM64_PYTHON:
+            report.cannot(
+                f"python:{minor}-slim linux/arm64",
+                f"Debian bookworm has no arm64 python{minor} and no arm64 build of it exists here",
+            )
+    report.cannot("postgres:15-bookworm linux/arm64", "seeded for linux/amd64 only")
+
+
+def seed_base_images(settings: Settings, report: Report, extra: tuple[RootfsSpec, ...] = ()) -> None:
+    """Seed every missing base image; debootstrap what they need plus `extra` (all in parallel)."""
+    wanted = _wanted(settings, report)
+    missing = {name: specs for name, specs in wanted.items() if not is_present(settings, name, mirror=True)}
+    needed = list(dict.fromkeys([*(spec for specs in missing.values() for spec in specs), *extra]))
+    if missing:
+        ensure_rootfs(settings, needed, report)
+    makers: dict[str, Callable[[], Image]] = {}
+    for name in wanted:
+        if name.startswith("debian:"):
+            tag = name.split(":", 1)[1]
+            makers[name] = lambda tag=tag: _debian(settings, tag)
+        elif name.startswith("python:"):
+            makers[name] = lambda name=name: _python(settings, name)
+        else:
+            makers[name] = lambda: _postgres(settings)
+    for name, make in makers.items():
+        seed(settings, name, make, report)
+    _report_unavailable_platforms(report)
+
+
+def _python(settings: Settings, name: str) -> Image:
+    minor = name.split(":", 1)[1].removesuffix("-slim")
+    src = python_dist.find_pyenv(minor)
+    assert src is not None  # noqa: S101 - _wanted lists only minors with a build
+    platforms: list[PlatformImage] = [_python_amd64(settings, src)]
+    if minor == ARM64_PYTHON:
+        platforms.append(_python_arm64(settings))
+    return Image(f"docker.io/library/{name}", tuple(platforms))

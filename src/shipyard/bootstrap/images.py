@@ -1,0 +1,81 @@
+"""Seeding one image: skip when present, else load it into dockerd and, for Hub images, the mirror."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shipyard.bootstrap.oci import docker_load
+from shipyard.bootstrap.push import manifest_digest, push
+from shipyard.bootstrap.run import run
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from shipyard.bootstrap.oci import Image
+    from shipyard.bootstrap.report import Report
+    from shipyard.bootstrap.settings import Settings
+
+SEEDED = "dev.shipyard.seeded"
+"""Label every seeded base image carries (`true`)."""
+
+
+def full_name(short: str) -> str:
+    """`python:3.11-slim` -> `docker.io/library/python:3.11-slim`; names with a registry stay."""
+    first = short.split("/", 1)[0]
+    if "/" in short and ("." in first or ":" in first or first == "localhost"):
+        return short
+    return f"docker.io/{short}" if "/" in short else f"docker.io/library/{short}"
+
+
+def hub_path(short: str) -> tuple[str, str] | None:
+    """(repository path, tag) on Docker Hub, or None for images of other registries."""
+    name = full_name(short)
+    if not name.startswith("docker.io/"):
+        return None
+    repo, tag = name.removeprefix("docker.io/").rsplit(":", 1)
+    return repo, tag
+
+
+def _stamp(settings: Settings, short: str) -> Path:
+    return settings.state_dir / "images" / (short.replace("/", "_").replace(":", "__") + ".id")
+
+
+def local_id(short: str) -> str | None:
+    """The id dockerd has for `short`, or None."""
+    try:
+        return run(["docker", "image", "inspect", "--format", "{{.Id}}", short]).strip()
+    except Exception:  # noqa: BLE001 - any failure means: not there
+        return None
+
+
+def is_present(settings: Settings, short: str, *, mirror: bool) -> bool:
+    """Whether the image this bootstrap seeded is still in dockerd (and in the mirror when asked)."""
+    stamp = _stamp(settings, short)
+    if not stamp.exists():
+        return False
+    want = stamp.read_text(encoding="utf-8").strip()
+    if local_id(short) != want:
+        return False
+    hub = hub_path(short)
+    return not (mirror and hub is not None and manifest_digest(settings.registry, *hub) != want)
+
+
+def seed(
+    settings: Settings, short: str, make: Callable[[], Image], report: Report, *, mirror: bool = True
+) -> None:
+    """Seed `short` unless present: build it with `make`, `docker load` it, push Hub images to the mirror."""
+    if is_present(settings, short, mirror=mirror):
+        report.present(short)
+        return
+    with report.step(short, "seeded"):
+        image = make()
+        digest = docker_load(image)
+        hub = hub_path(short)
+        if mirror and hub is not None:
+            push(image, settings.registry, *hub)
+        stamp = _stamp(settings, short)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest + "\n", encoding="utf-8")
+    platforms = ", ".join(p.platform.name for p in image.platforms)
+    report.line(short, f"{platforms} ({digest[:19]})")

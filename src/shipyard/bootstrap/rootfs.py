@@ -1,0 +1,144 @@
+"""Debian bookworm root filesystems made with debootstrap (no registry), trimmed like docker bases."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shipyard.bootstrap.run import run
+
+if TYPE_CHECKING:
+    from shipyard.bootstrap.report import Report
+    from shipyard.bootstrap.settings import Settings
+
+PY_RUNTIME_LIBS = (
+    "ca-certificates",
+    "libssl3",
+    "libffi8",
+    "libsqlite3-0",
+    "libbz2-1.0",
+    "liblzma5",
+    "zlib1g",
+    "libreadline8",
+    "libncursesw6",
+    "libuuid1",
+    "libgdbm6",
+    "libexpat1",
+    "tzdata",
+)
+"""What the official python:*-slim images install from Debian for the interpreter."""
+
+SLIM_EXCLUDES = (
+    "./usr/share/doc/*",
+    "./usr/share/man/*",
+    "./usr/share/info/*",
+    "./usr/share/locale/*",
+    "./usr/share/lintian/*",
+)
+"""Paths a `-slim` image leaves out (tar --exclude patterns)."""
+
+HOST_CAS = Path("/usr/local/share/ca-certificates")
+_SOURCES = (
+    "deb http://deb.debian.org/debian bookworm main\n"
+    "deb http://deb.debian.org/debian bookworm-updates main\n"
+    "deb http://deb.debian.org/debian-security bookworm-security main\n"
+)
+
+
+@dataclass(frozen=True)
+class RootfsSpec:
+    """One debootstrap: a name, an architecture and extra packages."""
+
+    name: str
+    arch: str
+    include: tuple[str, ...] = ()
+
+
+BOOKWORM_AMD64 = RootfsSpec("bookworm-amd64", "amd64")
+BOOKWORM_ARM64 = RootfsSpec("bookworm-arm64", "arm64")
+PYTHON_AMD64 = RootfsSpec("python-amd64", "amd64", PY_RUNTIME_LIBS)
+PYTHON_ARM64 = RootfsSpec("python-arm64", "arm64", (*PY_RUNTIME_LIBS, "python3.11", "python3-pip"))
+POSTGRES_AMD64 = RootfsSpec("postgres-amd64", "amd64", ("postgresql-15", "ca-certificates", "tzdata"))
+GIT_AMD64 = RootfsSpec("git-amd64", "amd64", ("git", "openssh-client", "ca-certificates"))
+
+
+def rootfs_dir(settings: Settings, spec: RootfsSpec) -> Path:
+    """Where the rootfs of `spec` lives."""
+    return settings.state_dir / "rootfs" / spec.name
+
+
+def _ready_stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".ready")
+
+
+def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path, *, download_only: bool) -> None:
+    cache = settings.state_dir / "debootstrap-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    argv = ["debootstrap", f"--arch={spec.arch}", "--variant=minbase", f"--cache-dir={cache}"]
+    if spec.include:
+        argv.append("--include=" + ",".join(spec.include))
+    if download_only:
+        argv.append("--download-only")
+    run([*argv, "bookworm", str(target), settings.debian_mirror], timeout=1200)
+
+
+def trim(root: Path) -> None:
+    """Make a fresh rootfs look like a docker base: no apt lists or caches, host CAs baked in."""
+    for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", "tmp/*"):
+        for path in root.glob(pattern):
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+    for path in (*root.glob("var/log/*.log"), root / "etc/hostname", root / "etc/resolv.conf"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(root / "debootstrap", ignore_errors=True)
+    (root / "etc/apt/sources.list").write_text(_SOURCES, encoding="utf-8")
+    (root / "etc/apt/apt.conf.d/90docker-norecommends").write_text('APT::Install-Recommends "false";\n')
+    (root / "etc/machine-id").write_text("", encoding="utf-8")
+    policy = root / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n", encoding="utf-8")
+    policy.chmod(0o755)
+    cas = sorted(HOST_CAS.glob("*.crt"))
+    if cas:
+        dest = root / "usr/local/share/ca-certificates"
+        dest.mkdir(parents=True, exist_ok=True)
+        for ca in cas:
+            shutil.copy2(ca, dest / ca.name)
+        if (root / "usr/sbin/update-ca-certificates").exists():
+            run(["chroot", str(root), "update-ca-certificates"])
+
+
+def _build(settings: Settings, spec: RootfsSpec, report: Report) -> Path:
+    target = rootfs_dir(settings, spec)
+    with report.step(f"rootfs {spec.name}", "debootstrapped"):
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        _debootstrap(settings, spec, target, download_only=False)
+        trim(target)
+        _ready_stamp(target).touch()
+    return target
+
+
+def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -> None:
+    """Make every missing rootfs: downloads first (one per arch), then the debootstraps in parallel."""
+    missing = [spec for spec in specs if not _ready_stamp(rootfs_dir(settings, spec)).exists()]
+    for spec in specs:
+        if spec not in missing:
+            report.present(f"rootfs {spec.name}")
+    if not missing:
+        return
+    for arch in sorted({spec.arch for spec in missing}):
+        union = sorted({pkg for spec in missing if spec.arch == arch for pkg in spec.include})
+        scratch = settings.state_dir / "rootfs" / f".download-{arch}"
+        with report.step(f"debootstrap downloads {arch}", "cached"):
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir(parents=True)
+            _debootstrap(settings, RootfsSpec(scratch.name, arch, tuple(union)), scratch, download_only=True)
+            shutil.rmtree(scratch, ignore_errors=True)
+    with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+        for future in [pool.submit(_build, settings, spec, report) for spec in missing]:
+            future.result()
