@@ -96,7 +96,7 @@ def _postgres(settings: Settings) -> Image:
     )
 
 
-def _wanted(settings: Settings, report: Report) -> dict[str, list[RootfsSpec]]:
+def _wanted(report: Report) -> dict[str, list[RootfsSpec]]:
     """Image name -> the rootfs it needs; reports python versions this machine lacks."""
     wanted: dict[str, list[RootfsSpec]] = {
         "debian:bookworm": [BOOKWORM_AMD64, BOOKWORM_ARM64],
@@ -126,7 +126,7 @@ def _report_unavailable_platforms(report: Report) -> None:
 
 def seed_base_images(settings: Settings, report: Report, extra: tuple[RootfsSpec, ...] = ()) -> None:
     """Seed every missing base image; debootstrap what they need plus `extra` (all in parallel)."""
-    wanted = _wanted(settings, report)
+    wanted = _wanted(report)
     missing = {name: specs for name, specs in wanted.items() if not is_present(settings, name, mirror=True)}
     needed = list(dict.fromkeys([*(spec for specs in missing.values() for spec in specs), *extra]))
     if missing:

@@ -15,7 +15,8 @@ from shipyard.errors import BootstrapError
 
 _DESCRIPTION = f"""Install and start a Docker Engine from Debian packages on Debian 12 (as root), with
 two local registries and seeded base and tool images; idempotent. Environment: {REGISTRY_PORT_ENV}
-(default 5000), {AUTH_REGISTRY_PORT_ENV} (default 5001), {STATE_DIR_ENV} (default /var/lib/shipyard-engine)."""
+(default 5000), {AUTH_REGISTRY_PORT_ENV} (default 5001), {STATE_DIR_ENV}
+(default /var/lib/shipyard-engine)."""
 
 
 def _steps(settings: Settings, started: Started, report: Report) -> None:
@@ -47,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         report.summary()
     except BootstrapError as exc:
-        print(f"shipyard bootstrap: error: {exc.one_line()}", file=sys.stderr)
+        sys.stderr.write(f"shipyard bootstrap: error: {exc.one_line()}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("shipyard bootstrap: error: interrupted (fix: re-run the bootstrap)", file=sys.stderr)
+        sys.stderr.write("shipyard bootstrap: error: interrupted (fix: re-run the bootstrap)\n")
         return 130
     return 0

@@ -13,7 +13,6 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap.run import run
@@ -21,6 +20,7 @@ from shipyard.errors import BootstrapError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
@@ -215,7 +215,9 @@ def docker_load(image: Image) -> str:
         },
     )
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(["docker", "load"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        proc = subprocess.Popen(
+            ["docker", "load"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
+        )
         assert proc.stdin is not None  # noqa: S101 - stdin=PIPE above
         with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:
             _add(tar, "oci-layout", json_blob("", {"imageLayoutVersion": "1.0.0"}))

