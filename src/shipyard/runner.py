@@ -207,6 +207,11 @@ async def _stage(
             outcome = await executor.run(stage, context)
         except ShipyardError as exc:
             outcome = StageOutcome(stage_id=stage.id, out_dir=out_dir, error=exc.one_line())
+        except Exception as exc:  # noqa: BLE001 - a bug must cost one stage, not the run's reports
+            error = (
+                f"internal error in the {executor.name} executor: {type(exc).__name__}: {exc} (please report)"
+            )
+            outcome = StageOutcome(stage_id=stage.id, out_dir=out_dir, error=error)
         run.finished = time.monotonic()
     result = _evaluate(stage, outcome)
     cache.store(stage.id, run.digest, result, out_dir)

@@ -168,7 +168,7 @@ def build_plan(
         if build_stage_id(platform) not in stages:
             raise ConfigError(f"unsupported platform {platform!r}", fix="use linux/amd64 or linux/arm64")
     wanted = _resolve_names(names, stages) if names else _tier_ids(project, tier or project.config.tier)
-    if pythons:
+    if pythons and any(w.startswith("test-") for w in wanted):
         keep = {test_stage_id(v) for v in pythons}
         wanted = [w for w in wanted if not w.startswith("test-") or w in keep] + sorted(keep)
     if platforms:

@@ -39,8 +39,14 @@ PIP_CACHE = CacheVolume(name="shipyard-pip", path="/cache/pip")
 RUFF_CACHE = CacheVolume(name="shipyard-ruff", path="/cache/ruff")
 TRIVY_CACHE = CacheVolume(name="shipyard-trivy", path="/cache/trivy")
 
-COVERAGE_REQUIREMENT = "coverage[toml]==7.17.3"
-"""The coverage.py every test leg measures with, whatever the project pins for itself."""
+COVERAGE_REQUIREMENTS: tuple[str, ...] = (
+    'coverage[toml]==7.16.2; python_version < "3.11"',
+    'coverage[toml]==7.17.3; python_version >= "3.11"',
+)
+"""The coverage.py every test leg measures with (7.17 needs Python 3.11)."""
+COVERAGE_DIR = "/opt/shipyard/coverage"
+"""Where it is installed, apart from the project's environment (whose own pins stay untouched):
+the test step puts it first on PYTHONPATH."""
 PYTEST_REQUIREMENT = "pytest==9.2.0"
 """pytest for projects whose requirements do not bring their own (pip installer only)."""
 
@@ -60,9 +66,11 @@ def tool_binary(project: Project, tool: str, dest: str) -> ToolBinary:
 
 
 def code_filter(*extra_excludes: str) -> SourceFilter:
-    """Everything but docs and always-excluded paths, minus `extra_excludes`."""
+    """Everything but docs, container files and always-excluded paths, minus `extra_excludes`."""
     return SourceFilter(
-        include=("**",), exclude=(*ALWAYS_EXCLUDED, *DOCS, *extra_excludes), keep=PACKAGE_METADATA
+        include=("**",),
+        exclude=(*ALWAYS_EXCLUDED, *DOCS, *CONTAINER_FILES, *extra_excludes),
+        keep=PACKAGE_METADATA,
     )
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.stages.common import (
-    COVERAGE_REQUIREMENT,
+    COVERAGE_DIR,
+    COVERAGE_REQUIREMENTS,
     PIP_CACHE,
     PYTEST_REQUIREMENT,
     UV_CACHE,
@@ -74,13 +75,22 @@ def _uv_setup(project: Project, version: str) -> Setup:
             label=INSTALL_LABEL,
         ),
         Command(
-            argv=(UV, "pip", "install", "--python", venv_bin("python"), COVERAGE_REQUIREMENT),
+            argv=(
+                UV,
+                "pip",
+                "install",
+                "--python",
+                venv_bin("python"),
+                "--target",
+                COVERAGE_DIR,
+                *COVERAGE_REQUIREMENTS,
+            ),
             label="install-coverage",
         ),
     )
     return Setup(
         commands=commands,
-        env=env,
+        env={**env, "PYTHONPATH": COVERAGE_DIR},
         caches=(UV_CACHE,),
         tools=(tool_binary(project, "uv", UV),),
         installer="uv",
@@ -104,14 +114,24 @@ def _pip_setup(project: Project, version: str) -> Setup:
                 "-e",
                 ".",
                 *extra,
-                COVERAGE_REQUIREMENT,
             ),
             label=INSTALL_LABEL,
+        ),
+        Command(
+            argv=(
+                venv_bin("pip"),
+                "install",
+                "--disable-pip-version-check",
+                "--target",
+                COVERAGE_DIR,
+                *COVERAGE_REQUIREMENTS,
+            ),
+            label="install-coverage",
         ),
     )
     return Setup(
         commands=commands,
-        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1"},
+        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", "PYTHONPATH": COVERAGE_DIR},
         caches=(PIP_CACHE,),
         tools=(),
         installer="pip",

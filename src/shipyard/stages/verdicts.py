@@ -21,9 +21,15 @@ def report(outcome: StageOutcome, name: str) -> tuple[bytes, str] | None:
     return path.read_bytes(), str(path)
 
 
+ERROR_PREFIXES = ("error:", "error ", "fatal:", "failed", "no matching distribution", "could not")
+
+
 def last_line(command: CommandOutcome) -> str:
-    """The last non-empty output line of a command (usually the error)."""
+    """The line that best says why a command failed: the last error-looking line, else the last one."""
     lines = [line.strip() for line in command.output_tail.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().lstrip("× ").startswith(ERROR_PREFIXES)]
+    if errors:
+        return errors[-1]
     return lines[-1] if lines else "no output"
 
 

@@ -1,0 +1,5 @@
+"""`python -m shipyard`: the CLI."""
+
+from shipyard.cli import main
+
+main()

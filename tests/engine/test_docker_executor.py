@@ -1,0 +1,225 @@
+"""The Docker executor on a real engine: the examples' lint and test matrix, caching, bad input, SIGINT."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.engine
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+SEEDED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def shipyard(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "shipyard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})},
+    )
+
+
+def git_copy(example: str, tmp_path: Path) -> Path:
+    """A copy of an example in its own git repository (as a user's checkout would be)."""
+    target = tmp_path / example
+    shutil.copytree(
+        EXAMPLES / example, target, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard")
+    )
+    for argv in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
+    ):
+        subprocess.run(argv, cwd=target, check=True)
+    return target
+
+
+def summary(project: Path) -> dict[str, dict[str, object]]:
+    """Stage id → stage entry of the run's summary.json."""
+    data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
+    return {stage["id"]: stage for stage in data["stages"]}
+
+
+def run_json(
+    project: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, dict[str, object]]]:
+    done = shipyard("run", "--source", str(project), "--json", *args)
+    return done, summary(project)
+
+
+@pytest.fixture(scope="module")
+def webapp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return git_copy("webapp", tmp_path_factory.mktemp("webapp"))
+
+
+def test_lint_and_full_matrix_of_webapp_then_all_cache_hits(webapp: Path) -> None:
+    done, stages = run_json(webapp, "lint", "test")
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = {"lint", *(f"test-{v}" for v in SEEDED_PYTHONS)}
+    assert set(stages) == expected
+    for stage_id in expected:
+        assert stages[stage_id]["status"] == "passed", stages[stage_id]
+        assert stages[stage_id]["cached"] is False
+    for version in SEEDED_PYTHONS:
+        counts = stages[f"test-{version}"]["counts"]
+        assert isinstance(counts, dict)
+        assert counts["passed"] == 10
+        assert counts["coverage"] >= 80
+        assert (webapp / ".shipyard/out" / f"test-{version}" / "junit.xml").is_file()
+
+    again, cached = run_json(webapp, "lint", "test")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert all(stage["cached"] is True for stage in cached.values()), cached
+
+
+def test_touching_one_source_file_reruns_only_what_reads_it(webapp: Path) -> None:
+    first, _ = run_json(webapp, "lint", "test", "--python", "3.12")
+    assert first.returncode == 0, first.stderr[-2000:]
+    (webapp / "docs").mkdir(exist_ok=True)
+    (webapp / "docs" / "notes.md").write_text("a docs-only change\n")
+    docs_only, stages = run_json(webapp, "lint", "test", "--python", "3.12")
+    assert docs_only.returncode == 0
+    assert all(stage["cached"] for stage in stages.values()), "a docs-only change re-ran a stage"
+
+    test_file = webapp / "tests" / "test_app.py"
+    test_file.write_text(
+        test_file.read_text() + "\n\ndef test_added_by_the_engine_test() -> None:\n    assert True\n"
+    )
+    changed, stages = run_json(webapp, "lint", "test", "--python", "3.12")
+    assert changed.returncode == 0, changed.stderr[-2000:]
+    assert stages["lint"]["cached"] is False
+    assert stages["test-3.12"]["cached"] is False
+    counts = stages["test-3.12"]["counts"]
+    assert isinstance(counts, dict)
+    assert counts["passed"] == 11
+
+
+def test_library_with_pip_installer(tmp_path: Path) -> None:
+    library = git_copy("library", tmp_path)
+    done, stages = run_json(library, "lint", "test", "--python", "3.10", "--python", "3.13")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert stages["test-3.10"]["status"] == "passed"
+    assert stages["test-3.13"]["status"] == "passed"
+    assert "pip" in str(stages["test-3.13"]["description"])
+
+
+def test_failing_gate_exits_nonzero_and_still_writes_every_report(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    app = next((project / "src").rglob("app.py"))
+    app.write_text(app.read_text() + "\nimport os\n")
+    done, stages = run_json(project, "lint", "test", "--python", "3.12")
+    assert done.returncode == 1
+    assert stages["lint"]["status"] == "failed"
+    assert "F401" in str(stages["lint"]["summary"]) + str(stages["lint"]["details"])
+    assert stages["test-3.12"]["status"] == "passed", "a failing lint must not cancel the tests"
+    out = project / ".shipyard" / "out"
+    for name in (
+        "summary.json",
+        "summary.md",
+        "shipyard.sarif",
+        "SHA256SUMS",
+        "lint/ruff.json",
+        "lint/log.txt",
+    ):
+        assert (out / name).is_file(), name
+    sarif = json.loads((out / "shipyard.sarif").read_text())
+    assert any(result["ruleId"] == "F401" for run in sarif["runs"] for result in run["results"])
+
+
+def test_dead_engine_is_one_line_error(tmp_path: Path) -> None:
+    project = git_copy("library", tmp_path)
+    done = shipyard(
+        "run", "--source", str(project), "lint", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    )
+    assert done.returncode == 4
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith(
+        "shipyard: error: cannot reach the Docker Engine at unix:///nonexistent/docker.sock"
+    )
+    assert "fix:" in lines[-1]
+    assert (project / ".shipyard" / "out" / "summary.json").is_file(), "reports are written even then"
+
+
+def test_image_missing_offline_names_the_image(tmp_path: Path) -> None:
+    project = git_copy("library", tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.shipyard]", '[tool.shipyard]\npython_image = "python:{version}-nosuchvariant"', 1
+        )
+    )
+    done, stages = run_json(project, "lint", "--offline")
+    assert done.returncode == 1
+    assert stages["lint"]["status"] == "error"
+    assert "python:3.13-nosuchvariant is not on this engine" in str(stages["lint"]["summary"])
+
+
+def test_stage_command_that_does_not_exist(tmp_path: Path) -> None:
+    project = git_copy("library", tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        "[tool.shipyard.test]", '[tool.shipyard.test]\ncommand = ["no-such-test-runner"]', 1
+    )
+    pyproject.write_text(text)
+    done, stages = run_json(project, "test", "--python", "3.12")
+    assert done.returncode == 1
+    result = str(stages["test-3.12"]["summary"])
+    assert "no-such-test-runner" in result, result
+
+
+def test_source_without_pyproject(tmp_path: Path) -> None:
+    done = shipyard("run", "--source", str(tmp_path))
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip().splitlines()[-1].startswith(f"shipyard: error: no pyproject.toml in {tmp_path}")
+    )
+
+
+def _run_containers() -> list[str]:
+    listed = subprocess.run(
+        ["docker", "ps", "-a", "--filter", "label=dev.shipyard.run", "--format", "{{.ID}} {{.Labels}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+def test_sigint_mid_run_leaves_no_container_behind(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    assert _run_containers() == []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shipyard", "run", "--source", str(project), "test", "--no-cache", "-j", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    deadline = time.monotonic() + 120
+    while not _run_containers():
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline, "no container started within 120 s"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, output[-2000:]
+    assert _run_containers() == [], "containers of the interrupted run are still there"
+    assert (project / ".shipyard" / "out" / "summary.json").is_file()
+    data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
+    assert data["interrupted"] is True
