@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import pytest
+
+from shipyard.config.load import Project, load_project
+from shipyard.config.models import AllowlistEntry, ScanConfig
+from shipyard.gitinfo import GitInfo
+from shipyard.plan.digest import stage_digests
+from shipyard.plan.graph import PlanContext, build_plan
+from shipyard.plan.sources import hash_files, list_files
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from shipyard.config.models import Tier
+
+TODAY = dt.date(2026, 11, 22)
+GIT = GitInfo(
+    sha="1" * 40,
+    ref="refs/heads/main",
+    committed=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+    dirty=False,
+    history="h1",
+)
+TESTS = {"test-3.10", "test-3.11", "test-3.12", "test-3.13"}
+SCANS = {"scan-history", "scan-source", "scan-image"}
+
+
+def digests(
+    project: Project, *, git: GitInfo = GIT, today: dt.date = TODAY, tier: Tier = "extended"
+) -> dict[str, str]:
+    context = PlanContext(git=git, today=today, host_platform="linux/amd64", tags=("sha-1111111", "latest"))
+    plan = build_plan(project, context, tier=tier)
+    files = list_files(project.root)
+    return stage_digests(plan, files, hash_files(project.root, files), git)
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    assert before.keys() == after.keys()
+    return {sid for sid in before if before[sid] != after[sid]}
+
+
+def with_config(project: Project, **update: object) -> Project:
+    return dataclasses.replace(project, config=project.config.model_copy(update=update))
+
+
+@pytest.fixture
+def webapp(copy_example: Callable[[str], Path]) -> Project:
+    return load_project(copy_example("webapp"))
+
+
+def test_digests_are_deterministic_and_distinct(webapp: Project) -> None:
+    first = digests(webapp)
+    assert first == digests(webapp)
+    assert first == digests(load_project(webapp.root))
+    assert len(set(first.values())) == len(first)
+    assert all(len(d) == 64 for d in first.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("src/webapp/app.py", {"lint", *TESTS, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
+        ("tests/test_app.py", {"lint", *TESTS, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
+        ("Dockerfile", {"build-linux-amd64", "sbom", "scan-image", "scan-source"}),
+        ("docs/notes.md", {"scan-source"}),
+    ],
+)
+def test_a_changed_file_changes_exactly_the_stages_that_read_it_and_their_dependents(
+    webapp: Project, path: str, expected: set[str]
+) -> None:
+    before = digests(webapp)
+    target = webapp.root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write("\n# changed\n")
+    assert changed(before, digests(webapp)) == expected
+
+
+def test_sbom_reads_no_files_but_follows_the_build_through_its_needs(webapp: Project) -> None:
+    before = digests(webapp)
+    (webapp.root / "src/webapp/app.py").chmod(0o755)  # only the exec bit
+    after = digests(webapp)
+    assert before["sbom"] != after["sbom"]
+    assert changed(before, after) >= {"build-linux-amd64", "sbom", "scan-image"}
+
+
+def test_coverage_floor_changes_only_the_test_digests(webapp: Project) -> None:
+    before = digests(webapp)
+    raised = with_config(webapp, test=webapp.config.test.model_copy(update={"coverage_floor": 95.0}))
+    assert changed(before, digests(raised)) == TESTS
+
+
+def test_coverage_floor_reaches_publish_through_its_needs(webapp: Project) -> None:
+    before = digests(webapp, tier="full")
+    raised = with_config(webapp, test=webapp.config.test.model_copy(update={"coverage_floor": 95.0}))
+    assert changed(before, digests(raised, tier="full")) == {*TESTS, "publish"}
+
+
+def test_scan_severity_changes_only_the_scan_digests(webapp: Project) -> None:
+    before = digests(webapp)
+    assert changed(before, digests(with_config(webapp, scan=ScanConfig(severity="CRITICAL")))) == SCANS
+
+
+def test_an_expiring_allowlist_entry_changes_the_scan_digests(webapp: Project) -> None:
+    entry = AllowlistEntry(
+        id="CVE-2024-6345", reason="not reachable from our code", expires=dt.date(2026, 12, 1)
+    )
+    allowing = with_config(webapp, scan=ScanConfig(allowlist=(entry,)))
+    before = digests(allowing, today=dt.date(2026, 11, 30))
+    after = digests(allowing, today=dt.date(2026, 12, 1))
+    assert changed(before, after) == SCANS
+
+
+def test_new_history_changes_only_the_history_scan(webapp: Project) -> None:
+    before = digests(webapp)
+    assert changed(before, digests(webapp, git=dataclasses.replace(GIT, history="h2"))) == {"scan-history"}
+
+
+def test_a_new_commit_changes_the_image_through_its_labels(webapp: Project) -> None:
+    before = digests(webapp)
+    after = digests(webapp, git=dataclasses.replace(GIT, sha="2" * 40))
+    assert changed(before, after) == {"build-linux-amd64", "sbom", "scan-image"}

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from shipyard.plan.graph import host_platform
+from shipyard.session import STATE_DIR, Selection, open_session
+from shipyard.stages.build import build_stage_id
+from shipyard.stages.spec import BuildStep, PublishStep
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("branch", "tags"), [("main", ("sha-{short}", "latest")), ("feature/x", ("sha-{short}",))]
+)
+def test_a_session_on_a_committed_webapp(
+    copy_example: Callable[[str], Path],
+    git_init: Callable[[Path, str], str],
+    branch: str,
+    tags: tuple[str, ...],
+) -> None:
+    root = copy_example("webapp")
+    sha = git_init(root, branch)
+    session = open_session(root, Selection(tier="full"))
+
+    assert session.git.sha == sha
+    assert session.git.ref == f"refs/heads/{branch}"
+    assert not session.git.dirty
+    assert set(session.digests) == set(session.plan.ids)
+    assert len(set(session.digests.values())) == len(session.digests)
+    assert session.out_root == root / STATE_DIR / "out"
+    assert session.cache.root == root / STATE_DIR / "cache"
+    assert "src/webapp/app.py" in session.files
+    assert ".git/HEAD" not in session.files
+    assert session.plan.get("scan-history").not_applicable is None
+
+    expected = tuple(t.format(short=sha[:7]) for t in tags)
+    assert session.context.tags == expected
+    publish = session.plan.get("publish").action
+    assert isinstance(publish, PublishStep)
+    assert publish.tags == expected
+    assert publish.repository == "ghcr.io/shipyard-examples/webapp"
+    build = session.plan.get("build-linux-amd64").action
+    assert isinstance(build, BuildStep)
+    assert build.labels["org.opencontainers.image.revision"] == sha
+
+
+def test_a_session_outside_git_has_no_tags_and_skip_drops_dependents(
+    copy_example: Callable[[str], Path],
+) -> None:
+    root = copy_example("webapp")
+    out = root.parent / "reports"
+    session = open_session(root, Selection(names=("sbom", "lint"), skip=("build",)), out=out)
+    assert session.git.sha is None
+    assert session.context.tags == ()
+    assert session.plan.ids == ("lint",)
+    assert session.out_root == out
+
+
+def test_a_new_commit_changes_the_digests_that_depend_on_it(
+    copy_example: Callable[[str], Path], git_init: Callable[[Path, str], str], git: Callable[..., str]
+) -> None:
+    root = copy_example("webapp")
+    git_init(root, "main")
+    before = open_session(root, Selection(tier="extended")).digests
+    (root / "docs").mkdir()
+    (root / "docs" / "notes.md").write_text("notes\n", encoding="utf-8")
+    git(root, "add", "docs/notes.md")
+    git(root, "commit", "--quiet", "-m", "docs")
+    after = open_session(root, Selection(tier="extended")).digests
+    changed = {sid for sid in before if before[sid] != after[sid]}
+    # new history, a new scan-source input, and new revision labels on the image
+    host_build = build_stage_id(host_platform())
+    assert changed == {"scan-history", "scan-source", host_build, "sbom", "scan-image"}
