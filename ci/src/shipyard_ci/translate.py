@@ -1,0 +1,112 @@
+"""Stage actions as Dagger objects: the Dagger side of the executor interface, and nothing more.
+
+Every value here (images, argv, env, caches, tools, paths) comes from a core `Stage`; these
+functions only say how Dagger expresses it. They build lazy objects and never await.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+import dagger
+from dagger import dag
+
+from shipyard.stages.spec import OUTDIR
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from shipyard.stages.spec import BuildStep, Command, ContainerStep, ToolBinary
+
+TOOL_MODE = 0o755
+"""Mode of a tool executable copied into a step's container."""
+
+
+def tool_file(tool: ToolBinary) -> dagger.File:
+    """A pinned tool's executable, taken out of its image."""
+    return dag.container().from_(tool.image).file(tool.source)
+
+
+def stage_tree(source: dagger.Directory, files: Sequence[str], *, git: bool) -> dagger.Directory | None:
+    """The project files a stage reads (exact paths the core selected), plus `.git` for history scans."""
+    tree = source.filter(include=list(files)) if files else None
+    if git:
+        tree = (tree or dag.directory()).with_directory(".git", source.directory(".git"))
+    return tree
+
+
+def step_container(
+    step: ContainerStep,
+    tree: dagger.Directory | None,
+    *,
+    inputs: Mapping[str, dagger.Directory],
+    secrets: Mapping[str, dagger.Secret],
+) -> dagger.Container:
+    """The container a step's commands run in: image, caches, tools, env, secrets, files, inputs."""
+    platform = dagger.Platform(step.platform) if step.platform else None
+    ctr = dag.container(platform=platform).from_(step.image)
+    for cache in step.caches:
+        ctr = ctr.with_mounted_cache(cache.path, dag.cache_volume(cache.name))
+    for tool in step.tools:
+        ctr = ctr.with_file(tool.dest, tool_file(tool), permissions=TOOL_MODE)
+    for name, value in step.env.items():
+        ctr = ctr.with_env_variable(name, value)
+    for ref in step.secrets:
+        secret = secrets[ref.name]
+        if ref.env:
+            ctr = ctr.with_secret_variable(ref.env, secret)
+        if ref.file:
+            ctr = ctr.with_mounted_secret(ref.file, secret)
+    ctr = ctr.with_directory(OUTDIR, dag.directory())
+    if tree is not None:
+        ctr = ctr.with_directory(step.workdir, tree)
+    for upstream, path in step.inputs_from:
+        ctr = ctr.with_directory(path, inputs[upstream])
+    # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
+    return ctr.with_workdir(step.workdir)
+
+
+def exec_command(ctr: dagger.Container, command: Command) -> dagger.Container:
+    """One command: a failure is recorded (may_fail) or stops the step."""
+    return ctr.with_exec(
+        list(command.argv),
+        expect=dagger.ReturnType.ANY if command.may_fail else dagger.ReturnType.SUCCESS,
+        redirect_stdout=f"{OUTDIR}/{command.stdout}" if command.stdout else "",
+    )
+
+
+def command_states(ctr: dagger.Container, commands: Sequence[Command]) -> list[dagger.Container]:
+    """The container after each command, in order (each one extends the previous)."""
+    states: list[dagger.Container] = []
+    for command in commands:
+        ctr = exec_command(ctr, command)
+        states.append(ctr)
+    return states
+
+
+def build_context(step: BuildStep, tree: dagger.Directory) -> tuple[dagger.Directory, str]:
+    """The build context and the Dockerfile path inside it."""
+    context = step.context.strip("/")
+    if context in {"", "."}:
+        return tree, step.dockerfile
+    inner = posixpath.relpath(step.dockerfile, context)
+    directory = tree.directory(context)
+    if inner.startswith(".."):
+        inner = ".shipyard.Dockerfile"
+        directory = directory.with_file(inner, tree.file(step.dockerfile))
+    return directory, inner
+
+
+def build_container(step: BuildStep, tree: dagger.Directory) -> dagger.Container:
+    """The image of one platform, built from the project's Dockerfile, with the stage's labels."""
+    context, dockerfile = build_context(step, tree)
+    ctr = context.docker_build(
+        platform=dagger.Platform(step.platform),
+        dockerfile=dockerfile,
+        target=step.target or "",
+        build_args=[dagger.BuildArg(name=k, value=v) for k, v in sorted(step.build_args.items())],
+    )
+    for name, value in sorted(step.labels.items()):
+        ctr = ctr.with_label(name, value)
+    return ctr

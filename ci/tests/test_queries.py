@@ -1,0 +1,272 @@
+"""The query each function builds, checked against the core's stages for examples/webapp.
+
+Expected values are computed from `shipyard.plan.graph.all_stages`, never written out, so the
+Dagger executor and the Docker executor cannot drift apart.
+"""
+
+# pyright: reportPrivateUsage=false
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import cast
+
+import dagger
+import pytest
+from dagger import dag
+from dagger.client._core import Context
+from dagger_offline import Selection, chain, ctx_chain, find, sub
+
+from shipyard.stages.build import build_stage_id
+from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, Stage
+from shipyard_ci import Shipyard
+from shipyard_ci.main import GateFailedError
+from shipyard_ci.session import Loaded, git_facts, loaded
+
+WEBAPP = Path(__file__).resolve().parents[2] / "examples" / "webapp"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+GIT = git_facts(SHA, "refs/heads/main", "2026-11-01T12:00:00+00:00")
+SOURCE: list[Selection] = [("directory", {}), ("withNewFile", {"path": "marker", "contents": "x"})]
+
+
+def copy_webapp(dest: Path) -> None:
+    shutil.copytree(WEBAPP, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", ".pytest_cache"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Loaded:
+    copy_webapp(tmp_path / "src")
+    return loaded(tmp_path / "src", GIT)
+
+
+@pytest.fixture
+def ship() -> Shipyard:
+    return Shipyard.create(source=dag.directory().with_new_file("marker", "x"))
+
+
+def container_action(stage: Stage) -> ContainerStep:
+    assert isinstance(stage.action, ContainerStep)
+    return stage.action
+
+
+def assert_container_matches_core(sels: list[Selection], stage: Stage, project: Loaded) -> None:
+    step = container_action(stage)
+    assert find(sels, "container")[0] == ({"platform": step.platform} if step.platform else {})
+    assert find(sels, "from")[0] == {"address": step.image}
+    assert [(a["path"], a["cache"]) for a in find(sels, "withMountedCache")] == [
+        (c.path, [("cacheVolume", {"key": c.name})]) for c in step.caches
+    ]
+    assert [(a["path"], a["source"], a["permissions"]) for a in find(sels, "withFile")] == [
+        (t.dest, [("container", {}), ("from", {"address": t.image}), ("file", {"path": t.source})], 0o755)
+        for t in step.tools
+    ]
+    assert {str(a["name"]): a["value"] for a in find(sels, "withEnvVariable")} == dict(step.env)
+    dirs = find(sels, "withDirectory")
+    assert dirs[0] == {"path": OUTDIR, "source": [("directory", {})]}
+    files = project.select(stage)
+    assert dirs[1] == {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": files})]}
+    assert find(sels, "withWorkdir") == [{"path": step.workdir}]
+    execs = find(sels, "withExec")
+    assert [e["args"] for e in execs] == [list(c.argv) for c in step.commands]
+    for args, command in zip(execs, step.commands, strict=True):
+        assert args.get("expect") == ("ANY" if command.may_fail else None)
+        assert args.get("redirectStdout") == (f"{OUTDIR}/{command.stdout}" if command.stdout else None)
+
+
+# lazy chains ----------------------------------------------------------------------------------
+
+
+def test_lint_container_is_the_core_lint_stage(ship: Shipyard, project: Loaded) -> None:
+    stage = project.stages()["lint"]
+    sels = chain(ship.stage_container(project, stage, {}))
+    assert_container_matches_core(sels, stage, project)
+    ruff = project.project.config.tools["ruff"]
+    tool = sub(find(sels, "withFile")[0]["source"])
+    assert tool[1] == ("from", {"address": ruff.pinned})  # tag AND digest
+    assert "@sha256:" in ruff.pinned
+    assert [c["path"] for c in find(sels, "withMountedCache")] == ["/cache/ruff"]
+
+
+@pytest.mark.parametrize("version", ["3.10", "3.11", "3.12", "3.13"])
+def test_test_container_per_python_is_the_core_test_stage(
+    ship: Shipyard, project: Loaded, version: str
+) -> None:
+    stage = project.stages()[f"test-{version}"]
+    sels = chain(ship.stage_container(project, stage, {}))
+    assert_container_matches_core(sels, stage, project)
+    assert find(sels, "from")[0] == {"address": f"python:{version}-slim"}
+    caches = find(sels, "withMountedCache")
+    assert [(c["path"], sub(c["cache"])[0][1]["key"]) for c in caches] == [("/cache/uv", "shipyard-uv")]
+    uv = project.project.config.tools["uv"]
+    assert find(sels, "withFile")[0]["source"] == [
+        ("container", {}),
+        ("from", {"address": uv.pinned}),
+        ("file", {"path": uv.binary}),
+    ]
+
+
+@pytest.mark.parametrize("platform", ["linux/amd64", "linux/arm64"])
+def test_build_is_the_core_build_stage(ship: Shipyard, project: Loaded, platform: str) -> None:
+    stage = project.stages()[build_stage_id(platform)]
+    assert isinstance(stage.action, BuildStep)
+    step = stage.action
+    sels = chain(ship.image(project, platform))
+    (build,) = find(sels, "dockerBuild")
+    assert build["platform"] == platform
+    assert "dockerfile" not in build  # "Dockerfile" is the schema default, dropped from the query
+    assert build["buildArgs"] == [{"name": k, "value": v} for k, v in sorted(step.build_args.items())]
+    assert build["buildArgs"]  # REVISION, VERSION, CREATED at least
+    assert {str(a["name"]): a["value"] for a in find(sels, "withLabel")} == dict(step.labels)
+    assert dict(step.labels)["org.opencontainers.image.revision"] == SHA
+    assert find(sels, "filter") == [{"include": project.select(stage)}]
+
+
+def test_sbom_runs_the_core_sbom_stage_on_the_host_platform_image(ship: Shipyard, project: Loaded) -> None:
+    stage = project.stages()["sbom"]
+    step = container_action(stage)
+    sels = chain(ship.sbom_file(project))
+    syft = project.project.config.tools["syft"]
+    assert find(sels, "from") == [{"address": syft.pinned}]
+    assert [e["args"] for e in find(sels, "withExec")] == [list(c.argv) for c in step.commands]
+    assert {str(a["name"]): a["value"] for a in find(sels, "withEnvVariable")} == dict(step.env)
+    (upstream, path) = step.inputs_from[0]
+    image_input = next(d for d in find(sels, "withDirectory") if d["path"] == path)
+    tarball = sub(image_input["source"])
+    assert tarball[0] == ("directory", {})
+    inner = sub(tarball[1][1]["source"])
+    assert inner == [*chain(ship.image(project, project.context.host_platform)), ("asTarball", {})]
+    assert upstream == build_stage_id(project.context.host_platform)
+    assert sels[-1] == ("file", {"path": f"{OUTDIR}/sbom.cdx.json"})
+
+
+def test_history_scan_mounts_git_only_when_the_source_has_it(ship: Shipyard, project: Loaded) -> None:
+    stage = project.stages()["scan-history"]
+    assert stage.not_applicable == "not a git repository"  # the copy has no .git
+    (project.root / ".git").mkdir()
+    sels = chain(ship.stage_container(project, project.stages()["scan-history"], {}))
+    (tree,) = [d for d in find(sels, "withDirectory") if d["path"] != OUTDIR]
+    assert sub(tree["source"]) == [
+        ("directory", {}),
+        ("withDirectory", {"path": ".git", "source": [*SOURCE, ("directory", {"path": ".git"})]}),
+    ]
+    gitleaks = project.project.config.tools["gitleaks"]
+    assert find(sels, "from") == [{"address": gitleaks.pinned}]
+
+
+def test_source_scan_uses_the_trivy_cache(ship: Shipyard, project: Loaded) -> None:
+    stage = project.stages()["scan-source"]
+    sels = chain(ship.stage_container(project, stage, {}))
+    assert_container_matches_core(sels, stage, project)
+    assert [sub(c["cache"])[0][1]["key"] for c in find(sels, "withMountedCache")] == ["shipyard-trivy"]
+
+
+def test_cosign_signing_is_pinned_and_uses_secrets_only(ship: Shipyard, project: Loaded) -> None:
+    key = dag.set_secret("cosign-key", "KEY")
+    password = dag.set_secret("token", "TOKEN")
+    sels = chain(ship.signer(project, password, key, None))
+    cosign = project.project.config.tools["cosign"]
+    assert find(sels, "from")[0] == {"address": cosign.pinned}
+    assert find(sels, "withMountedSecret")[0]["path"] == "/run/secrets/cosign.key"
+    assert find(sels, "withSecretVariable")[0]["name"] == "SHIPYARD_REGISTRY_PASSWORD"
+    argvs = Shipyard.sign_argvs(project, "bot", "ghcr.io/x/y@sha256:abc")
+    assert all("TOKEN" not in " ".join(a) and "KEY" not in " ".join(a) for a in argvs)
+    assert [a[1] for a in argvs] == ["sign", "attest"]
+
+
+# awaited functions: Context.execute replaced --------------------------------------------------
+
+
+def write_files(dest: Path, files: dict[str, str]) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (dest / name).write_text(text, encoding="utf-8")
+
+
+class FakeEngine:
+    """Answers the module's queries: exports the webapp as the source, canned tool reports."""
+
+    def __init__(self, reports: dict[str, str], exit_codes: dict[str, int] | None = None) -> None:
+        self.reports = reports
+        self.exit_codes = exit_codes or {}
+        self.queries: list[list[Selection]] = []
+
+    async def execute(self, ctx: Context, return_type: object = None) -> object:
+        del return_type
+        sels = ctx_chain(ctx)
+        self.queries.append(sels)
+        leaf, args = sels[-1]
+        if leaf == "export":
+            dest = Path(str(args["path"]))
+            if sels[0] == SOURCE[0] and sels[1] == SOURCE[1] and len(sels) == 3:
+                copy_webapp(dest)
+            else:
+                write_files(dest, self.reports)
+            return str(dest)
+        if leaf == "exitCode":
+            argv = find(sels, "withExec")[-1]["args"]
+            label = cast("list[str]", argv)
+            return next((code for key, code in self.exit_codes.items() if key in label), 0)
+        if leaf in {"combinedOutput", "stdout"}:
+            return ""
+        return None
+
+
+def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine) -> None:
+    async def fake_execute(self: Context, return_type: object = None) -> object:
+        return await engine.execute(self, return_type)
+
+    monkeypatch.setattr(Context, "execute", fake_execute)
+
+
+RUFF_OK = {"ruff.json": "[]", "ruff-format.txt": ""}
+
+
+@pytest.mark.anyio
+async def test_lint_returns_the_core_verdict(monkeypatch: pytest.MonkeyPatch, ship: Shipyard) -> None:
+    engine = FakeEngine(RUFF_OK)
+    patch_engine(monkeypatch, engine)
+    text = await ship.lint()
+    assert text.startswith("lint: passed: ")
+    exported = [q for q in engine.queries if q[-1][0] == "export"]
+    assert exported[0] == [*SOURCE, ("export", exported[0][-1][1])]  # the source, into the runtime
+    assert exported[1][-2] == ("directory", {"path": OUTDIR})  # the stage's reports, always
+
+
+@pytest.mark.anyio
+async def test_lint_raises_when_the_gate_fails(monkeypatch: pytest.MonkeyPatch, ship: Shipyard) -> None:
+    violation = (
+        '[{"code": "F401", "message": "`os` imported but unused", "filename": "/src/a.py",'
+        ' "location": {"row": 1, "column": 8}, "end_location": {"row": 1, "column": 10},'
+        ' "fix": null, "noqa_row": 1, "url": "https://docs.astral.sh/ruff/rules/unused-import"}]'
+    )
+    patch_engine(monkeypatch, FakeEngine({"ruff.json": violation, "ruff-format.txt": ""}, {"check": 1}))
+    with pytest.raises(GateFailedError, match=r"^lint: failed: "):
+        _ = await ship.lint()
+
+
+@pytest.mark.anyio
+async def test_test_runs_every_matrix_version(monkeypatch: pytest.MonkeyPatch, ship: Shipyard) -> None:
+    engine = FakeEngine({})  # no junit.xml: the core says so, the function raises
+    patch_engine(monkeypatch, engine)
+    with pytest.raises(GateFailedError) as info:
+        _ = await ship.test()
+    lines = str(info.value).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["test-3.10", "test-3.11", "test-3.12", "test-3.13"]
+    assert all("wrote no junit.xml" in line for line in lines)
+    images = {q[1][1]["address"] for q in engine.queries if len(q) > 1 and q[1][0] == "from"}
+    assert {f"python:{v}-slim" for v in ("3.10", "3.11", "3.12", "3.13")} <= images
+
+
+@pytest.mark.anyio
+async def test_test_one_version(monkeypatch: pytest.MonkeyPatch, ship: Shipyard) -> None:
+    patch_engine(monkeypatch, FakeEngine({}))
+    with pytest.raises(GateFailedError, match=r"^test-3\.12: error: pytest wrote no junit\.xml"):
+        _ = await ship.test(python="3.12")
+
+
+@pytest.mark.anyio
+async def test_build_defaults_to_the_engine_platform(monkeypatch: pytest.MonkeyPatch, ship: Shipyard) -> None:
+    patch_engine(monkeypatch, FakeEngine({}))
+    image = await ship.build(platform=dagger.Platform("linux/arm64"))
+    assert find(chain(image), "dockerBuild")[0]["platform"] == "linux/arm64"
