@@ -44,6 +44,10 @@ class Executor(Protocol):
         """Run the stage's action and report what happened; raise only for engine-level failures."""
         ...
 
+    async def restore(self, stage: Stage, out_dir: Path) -> None:
+        """Make a cache hit usable downstream (e.g. load a cached image back into the engine)."""
+        ...
+
     async def close(self) -> None:
         """Remove everything this executor started (containers, networks, temporary volumes)."""
         ...

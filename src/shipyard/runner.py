@@ -186,6 +186,7 @@ async def _stage(
         hit = cache.lookup(stage.id, run.digest)
         if hit is not None:
             cache.restore(stage.id, out_dir)
+            await executor.restore(stage, out_dir)
             run.cached = True
             run.started = run.finished = time.monotonic()
             return hit

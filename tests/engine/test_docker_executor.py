@@ -121,7 +121,7 @@ def test_library_with_pip_installer(tmp_path: Path) -> None:
 def test_failing_gate_exits_nonzero_and_still_writes_every_report(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
     app = next((project / "src").rglob("app.py"))
-    app.write_text(app.read_text() + "\nimport os\n")
+    app.write_text("import base64\n" + app.read_text())
     done, stages = run_json(project, "lint", "test", "--python", "3.12")
     assert done.returncode == 1
     assert stages["lint"]["status"] == "failed"

@@ -70,6 +70,7 @@ class FakeExecutor:
     events: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     running: int = 0
     peak: int = 0
+    restored: list[str] = field(default_factory=list[str])
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         self.calls.append(stage.id)
@@ -94,6 +95,10 @@ class FakeExecutor:
         finally:
             self.running -= 1
             self.events.append(("finish", stage.id))
+
+    async def restore(self, stage: Stage, out_dir: Path) -> None:
+        del out_dir
+        self.restored.append(stage.id)
 
     async def close(self) -> None:
         return None

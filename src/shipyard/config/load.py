@@ -170,7 +170,7 @@ def _pythons_allowed(requires_python: object, pyproject: Path) -> tuple[str, ...
             f"{pyproject}: project.requires-python {requires_python!r} is not a version specifier",
             fix="use a PEP 440 specifier such as '>=3.10'",
         ) from exc
-    allowed = tuple(v for v in PYTHON_VERSIONS if spec.contains(f"{v}.0"))
+    allowed = tuple(v for v in PYTHON_VERSIONS if any(spec.contains(f"{v}.{patch}") for patch in range(30)))
     if not allowed:
         raise ConfigError(
             f"{pyproject}: requires-python {requires_python!r} allows none of {', '.join(PYTHON_VERSIONS)}",

@@ -7,12 +7,15 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
+import docker.errors
+
 from shipyard.errors import EngineError
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from shipyard.executor import StepContext
     from shipyard.stages.spec import BuildStep, Stage
@@ -81,6 +84,19 @@ def run_build(
         json.dumps(metadata, indent=2, sort_keys=True), encoding="utf-8"
     )
     return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(outcome,), metadata=metadata)
+
+
+def ensure_loaded(client: Any, tag: str, tarball: Path) -> None:
+    """Load `tarball` when the engine has no image `tag` (a cached build on a pruned engine)."""
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        if not tarball.is_file():
+            raise EngineError(
+                f"the cached build of {tag} has no {tarball.name}", fix="re-run with --no-cache"
+            ) from None
+        with tarball.open("rb") as handle:
+            client.images.load(handle)
 
 
 def _stream(argv: list[str], emit: Callable[[str], None]) -> tuple[int, list[str]]:

@@ -11,14 +11,18 @@ import anyio.to_thread
 import docker.errors
 import requests.exceptions
 
-from shipyard.docker.build_step import run_build
+from shipyard.docker.build_step import ensure_loaded, run_build
+from shipyard.docker.compose_step import ComposeRunner
 from shipyard.docker.container_step import RUN_LABEL, STAGE_LABEL, ContainerRunner, ToolCache
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
+from shipyard.stages.build import IMAGE_TAR
 from shipyard.stages.outcome import StageOutcome
-from shipyard.stages.spec import BuildStep, ContainerStep
+from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shipyard.executor import StepContext
     from shipyard.stages.spec import Stage
 
@@ -35,6 +39,7 @@ class DockerExecutor:
         labels = {RUN_LABEL: self.run_id}
         self.tools = ToolCache(self.client, self.images, labels)
         self.containers = ContainerRunner(self.client, self.images, self.tools, self.run_id)
+        self.compose = ComposeRunner(self.run_id)
 
     def stand_ins(self) -> list[str]:
         """Pinned references this run replaced with seeded stand-ins (for the summary)."""
@@ -54,6 +59,8 @@ class DockerExecutor:
                 context,
                 {RUN_LABEL: self.run_id, STAGE_LABEL: stage.id},
             )
+        elif isinstance(action, ComposeStep):
+            call = functools.partial(self.compose.run, stage, action, context)
         else:
             return StageOutcome(
                 stage_id=stage.id,
@@ -62,6 +69,14 @@ class DockerExecutor:
             )
         return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
 
+    async def restore(self, stage: Stage, out_dir: Path) -> None:
+        """After a build cache hit, load the cached image tarball when the engine no longer has the tag."""
+        action = stage.action
+        if isinstance(action, BuildStep):
+            await anyio.to_thread.run_sync(
+                functools.partial(ensure_loaded, self.client, action.tag, out_dir / IMAGE_TAR)
+            )
+
     async def close(self) -> None:
         """Remove every container and network this run created (also after Ctrl-C)."""
         with anyio.CancelScope(shield=True):
@@ -69,6 +84,7 @@ class DockerExecutor:
 
     def cleanup(self) -> None:
         """Synchronous cleanup, by label."""
+        self.compose.cleanup()
         selector = {"label": f"{RUN_LABEL}={self.run_id}"}
         with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
             for container in self.client.containers.list(all=True, filters=selector):

@@ -79,6 +79,13 @@ class Plan:
 
     def without(self, names: Iterable[str]) -> Plan:
         """The plan minus the named stages or groups and everything that needs them."""
+        names = tuple(names)
+        known = {*GROUPS, *self.ids}
+        unknown = [n for n in names if n not in known and not n.startswith(("test-", "build-"))]
+        if unknown:
+            raise ConfigError(
+                f"--skip {unknown[0]!r} names no stage", fix=f"name one of: {', '.join(sorted(known))}"
+            )
         dropped = {s.id for s in self.stages if s.id in names or s.group in names}
         for stage in self.stages:
             if any(n in dropped for n in stage.needs):
@@ -174,6 +181,9 @@ def build_plan(
     if platforms:
         wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
     publish = "publish" in wanted
+    if publish:
+        # publishing runs only after every gate of the full pipeline passed
+        wanted += [w for w in _tier_ids(project, "full") if w != "publish"]
     chosen = _closure((w for w in wanted if w != "publish"), stages)
     ordered = [stages[i] for i in _topological(stages, chosen)]
     if publish:

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 UV = "/usr/local/bin/uv"
 INSTALL_LABEL = "install"
-STALE_LOCK_MARKERS = ("needs to be updated", "--locked", "lockfile")
-"""What uv prints when `uv sync --locked` finds the lock out of date."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,10 @@ ERROR_PREFIXES = ("error:", "error ", "fatal:", "failed", "no matching distribut
 def last_line(command: CommandOutcome) -> str:
     """The line that best says why a command failed: the last error-looking line, else the last one."""
     lines = [line.strip() for line in command.output_tail.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().lstrip("× ").startswith(ERROR_PREFIXES)]
+    fatal = [line for line in lines if "fatal" in line.lower()]
+    if fatal:
+        return fatal[-1]
+    errors = [line for line in lines if line.lower().lstrip("\u00d7 ").startswith(ERROR_PREFIXES)]
     if errors:
         return errors[-1]
     return lines[-1] if lines else "no output"
@@ -72,5 +75,7 @@ def from_gate(
 def missing(outcome: StageOutcome, label: str, name: str) -> StageResult:
     """An ERROR result for a tool that ran but wrote no report."""
     command = next((c for c in outcome.commands if c.label == label), None)
+    if command is not None and command.exit_code == 127:  # noqa: PLR2004 - "command not found"
+        return StageResult(status=Status.ERROR, summary=f"command not found: {command.argv[0]}")
     why = f"exit {command.exit_code}: {last_line(command)}" if command else "it did not run"
     return StageResult(status=Status.ERROR, summary=f"{label} wrote no {name} ({why})")

@@ -145,13 +145,23 @@ def test_an_empty_plan_has_no_waves() -> None:
         (["lint"], {"lint", "publish"}),
         (["scan"], {*SCANS, "publish"}),
         (["publish"], {"publish"}),
-        (["nothing-by-this-name"], set[str]()),
     ],
 )
 def test_without_drops_the_named_stages_and_their_dependents(skip: list[str], dropped: set[str]) -> None:
     plan = build_plan(WEBAPP, ctx(), tier="full")
     assert set(plan.ids) - set(plan.without(skip).ids) == dropped
     assert set(plan.dependents(skip[0])) <= dropped
+
+
+def test_skipping_a_name_that_is_no_stage_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="--skip 'scna' names no stage"):
+        build_plan(WEBAPP, ctx(), tier="full").without(["scna"])
+
+
+def test_publish_alone_still_needs_every_gate_of_the_full_pipeline() -> None:
+    plan = build_plan(WEBAPP, ctx(), names=("publish",))
+    publish = plan.get("publish")
+    assert {"lint", "test-3.10", "test-3.13", "scan-source", "sbom", "compose"} <= set(publish.needs)
 
 
 def test_publish_needs_every_other_selected_stage() -> None:

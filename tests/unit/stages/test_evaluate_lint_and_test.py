@@ -160,7 +160,7 @@ def test_a_stale_lock_is_an_error_that_names_uv_lock(tmp_path: Path) -> None:
         ),
         (
             (*SETUP, ran("pytest", 127, "exec: /venv/bin/tox: not found")),
-            "pytest wrote no junit.xml (exit 127: exec: /venv/bin/tox: not found)",
+            "command not found: /usr/local/bin/pytest",
         ),
     ],
 )
