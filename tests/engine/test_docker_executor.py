@@ -4,55 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.engine.helpers import git_copy, shipyard, summary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 pytestmark = pytest.mark.engine
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
 SEEDED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-
-
-def shipyard(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 900
-) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "shipyard", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})},
-    )
-
-
-def git_copy(example: str, tmp_path: Path) -> Path:
-    """A copy of an example in its own git repository (as a user's checkout would be)."""
-    target = tmp_path / example
-    shutil.copytree(
-        EXAMPLES / example, target, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard")
-    )
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-    ):
-        subprocess.run(argv, cwd=target, check=True)
-    return target
-
-
-def summary(project: Path) -> dict[str, dict[str, object]]:
-    """Stage id → stage entry of the run's summary.json."""
-    data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
-    return {stage["id"]: stage for stage in data["stages"]}
 
 
 def run_json(

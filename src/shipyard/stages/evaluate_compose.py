@@ -22,7 +22,7 @@ class EvaluateCompose:
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge the compose stage from the executor's health report."""
-        broken = broken_run(outcome)
+        broken = broken_run(outcome, may_fail=("compose",))
         if broken:
             return broken
         path = outcome.out_dir / HEALTH_JSON

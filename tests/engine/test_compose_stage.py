@@ -1,0 +1,144 @@
+"""The compose stage on a real engine: healthy stacks, unhealthy ones, bad files, no leftovers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING, cast
+
+import pytest
+
+from tests.engine.helpers import EXAMPLES, git_copy, shipyard, summary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.engine
+
+
+def leftovers(project_prefix: str = "shipyard-") -> list[str]:
+    """Containers, networks and volumes of any shipyard compose project still on the engine."""
+    found: list[str] = []
+    for kind in ("container", "network", "volume"):
+        listed = subprocess.run(
+            [
+                "docker",
+                kind,
+                "ls",
+                *(["--all"] if kind == "container" else []),
+                "--filter",
+                "label=com.docker.compose.project",
+                "--format",
+                "{{.Labels}}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found += [
+            f"{kind}: {line}"
+            for line in listed.stdout.splitlines()
+            if f"com.docker.compose.project={project_prefix}" in line
+        ]
+    return found
+
+
+def compose(project: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    done = shipyard("run", "--source", str(project), "compose", "--json", *extra)
+    stages = summary(project)
+    return done, stages["compose"]
+
+
+def health(project: Path) -> dict[str, object]:
+    return json.loads((project / ".shipyard/out/compose/compose-health.json").read_text())
+
+
+def test_webapp_stack_comes_up_healthy_probes_pass_and_everything_is_removed(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    done, stage = compose(project)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert stage["status"] == "passed", stage
+    report = health(project)
+    services = cast("dict[str, dict[str, str]]", report["services"])
+    assert {name: info["health"] for name, info in services.items()} == {"app": "healthy", "db": "healthy"}
+    assert report["probes"] == [{"name": "http app:8000/healthz", "ok": True, "attempts": 1}]
+    assert leftovers() == []
+
+
+def _broken_with(fault: str, tmp_path: Path) -> Path:
+    project = git_copy("broken", tmp_path)
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "broken" / "faults.py"), "enable", fault, str(project)], check=True
+    )
+    return project
+
+
+def test_unhealthy_service_fails_within_its_timeout_names_it_and_keeps_its_logs(tmp_path: Path) -> None:
+    project = _broken_with("unhealthy", tmp_path)
+    done, stage = compose(project)
+    assert done.returncode == 1
+    assert stage["status"] == "failed"
+    assert "service 'app' is unhealthy" in str(stage["summary"]), stage
+    assert float(str(stage["seconds"])) < 60 + 30, "took longer than the configured timeout allows"
+    logs = project / ".shipyard/out/compose/compose-logs.txt"
+    assert logs.is_file()
+    assert "app-1" in logs.read_text()
+    assert leftovers() == []
+
+
+def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
+    first = git_copy("webapp", tmp_path / "one")
+    second = git_copy("webapp", tmp_path / "two")
+    results: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def run(name: str, project: Path) -> None:
+        results[name] = shipyard("run", "--source", str(project), "compose", "--json")
+
+    threads = [threading.Thread(target=run, args=(n, p)) for n, p in (("one", first), ("two", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results["one"].returncode == 0, results["one"].stderr[-2000:]
+    assert results["two"].returncode == 0, results["two"].stderr[-2000:]
+    assert health(first)["project"] != health(second)["project"]
+    assert leftovers() == []
+
+
+def _with_config(project: Path, old: str, new: str) -> None:
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert old in text
+    pyproject.write_text(text.replace(old, new, 1))
+
+
+def test_compose_file_that_does_not_parse(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    (project / "compose.yaml").write_text("services:\n  app: [this is: not, a service\n")
+    done, stage = compose(project)
+    assert done.returncode == 1
+    assert stage["status"] == "error"
+    assert "compose.yaml does not parse" in str(stage["summary"])
+    assert leftovers() == []
+
+
+def test_service_named_in_config_that_the_file_lacks(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    _with_config(project, 'service = "app"', 'service = "web"')
+    done, stage = compose(project)
+    assert done.returncode == 1
+    assert "service 'web' is not in compose.yaml (it has: app, db)" in str(stage["summary"])
+    assert leftovers() == []
+
+
+def test_probe_to_a_port_nothing_listens_on(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    _with_config(project, "port = 8000", "port = 8999")
+    done, stage = compose(project)
+    assert done.returncode == 1
+    assert stage["status"] == "failed"
+    assert "probe http app:8999/healthz failed" in str(stage["summary"])
+    assert "Connection refused" in str(stage["summary"]) or "refused" in str(stage["summary"]).lower()
+    assert leftovers() == []
