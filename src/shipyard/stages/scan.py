@@ -33,6 +33,25 @@ TRIVY_ENV = {
 }
 
 
+TRIVY_OFF = "trivy is disabled in [tool.shipyard.scan]"
+
+
+def _history_not_applicable(project: Project) -> str | None:
+    if not project.config.scan.gitleaks:
+        return "gitleaks is disabled in [tool.shipyard.scan]"
+    if not (project.root / ".git").exists():
+        return "not the root of a git repository (gitleaks scans a repository's whole history)"
+    return None
+
+
+def _image_not_applicable(project: Project) -> str | None:
+    if not project.config.scan.trivy:
+        return TRIVY_OFF
+    if not project.has_dockerfile:
+        return f"no {project.config.image.dockerfile}"
+    return None
+
+
 def _evaluate(project: Project, today: dt.date, *parts: ScanPart) -> EvaluateScan:
     return EvaluateScan(config=project.config.scan, today=today, parts=parts)
 
@@ -71,7 +90,7 @@ def history_stage(project: Project, today: dt.date) -> Stage:
             project, today, ScanPart("gitleaks", GITLEAKS_JSON, "gitleaks", ok_exit_codes=(0, 1))
         ),
         outputs=(GITLEAKS_JSON,),
-        not_applicable=None if (project.root / ".git").exists() else "not a git repository",
+        not_applicable=_history_not_applicable(project),
     )
 
 
@@ -117,6 +136,7 @@ def source_stage(project: Project, today: dt.date) -> Stage:
             ScanPart("vuln", TRIVY_DEPS_JSON, "trivy"),
         ),
         outputs=(TRIVY_SOURCE_JSON, TRIVY_DEPS_JSON),
+        not_applicable=None if project.config.scan.trivy else TRIVY_OFF,
     )
 
 
@@ -162,5 +182,5 @@ def image_stage(project: Project, platform: str, today: dt.date) -> Stage:
             ScanPart("vuln", TRIVY_IMAGE_VULNS_JSON, "trivy"),
         ),
         outputs=(TRIVY_IMAGE_SECRETS_JSON, TRIVY_IMAGE_VULNS_JSON),
-        not_applicable=None if project.has_dockerfile else f"no {project.config.image.dockerfile}",
+        not_applicable=_image_not_applicable(project),
     )
