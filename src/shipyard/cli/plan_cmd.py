@@ -25,13 +25,13 @@ def _verdicts(session: Session, since: str | None) -> dict[str, str]:
         if stage.not_applicable:
             verdicts[stage.id] = f"n/a: {stage.not_applicable}"
         elif changed is not None and stage.id not in changed:
-            verdicts[stage.id] = f"unchanged since {since}"
+            verdicts[stage.id] = f"skip: unchanged since {since}"
         elif session.cache.lookup(stage.id, session.digests[stage.id]) is not None:
-            verdicts[stage.id] = "cache hit: inputs unchanged since the last green run"
+            verdicts[stage.id] = "cache hit"
         elif changed is not None:
             verdicts[stage.id] = f"run: {changed[stage.id]}"
         else:
-            verdicts[stage.id] = "run: digest changed (or never ran green)"
+            verdicts[stage.id] = "run: inputs changed"
     return verdicts
 
 
@@ -86,4 +86,10 @@ def command(
                 session.digests[stage_id][:12],
                 verdicts[stage_id],
             )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(
+        "run: the stage's input digest differs from its last green run (or it never ran green); "
+        "cache hit: unchanged, it will not run; waves run in order, stages of a wave in parallel.",
+        style="dim",
+    )
