@@ -9,6 +9,7 @@ after the last command, also when a command failed.
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
@@ -33,6 +34,12 @@ TAIL_LINES = 30
 RUN_LABEL = "dev.shipyard.run"
 STAGE_LABEL = "dev.shipyard.stage"
 LOG_FILE = "log.txt"
+
+
+def volume_name(cache: str) -> str:
+    """The engine volume of a cache; SHIPYARD_CACHE_NAMESPACE isolates benchmarks and experiments."""
+    namespace = os.environ.get("SHIPYARD_CACHE_NAMESPACE", "")
+    return f"{cache}-{namespace}" if namespace else cache
 
 
 class ToolCache:
@@ -90,7 +97,7 @@ class ContainerRunner:
         """Create (not start) the step's container with the project's files and tools inside."""
         image = self._images.resolve(step.image, step.platform)
         for cache in step.caches:
-            self._ensure_volume(cache.name)
+            self._ensure_volume(volume_name(cache.name))
         argv = KEEPALIVE if keepalive else command
         container = self._client.containers.create(
             image.id,
@@ -99,7 +106,7 @@ class ContainerRunner:
             environment=dict(step.env),
             working_dir=step.workdir,
             labels=self.labels(stage),
-            volumes={c.name: {"bind": c.path, "mode": "rw"} for c in step.caches},
+            volumes={volume_name(c.name): {"bind": c.path, "mode": "rw"} for c in step.caches},
             platform=step.platform,
             network_disabled=not step.network,
             detach=True,
