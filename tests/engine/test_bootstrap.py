@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from shipyard.bootstrap.base_images import ARM64_PYTHON, PYTHON_MINORS
+from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, is_present
+from shipyard.bootstrap.seed_tools import STAND_IN_LABEL
 from shipyard.bootstrap.settings import Settings
+from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES, SEEDED_LABEL
 
 pytestmark = pytest.mark.engine
 
@@ -67,6 +70,94 @@ def test_arm64_variants_run_under_qemu(image: str) -> None:
 def test_seeded_images_are_labelled() -> None:
     done = _run("docker", "image", "inspect", "--format", "{{json .Config.Labels}}", "postgres:15-bookworm")
     assert json.loads(done.stdout)["dev.shipyard.seeded"] == "true"
+
+
+def _labels(image: str) -> dict[str, str]:
+    done = _run("docker", "image", "inspect", "--format", "{{json .Config.Labels}}", image)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) or {}
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "debian:bookworm",
+        "postgres:15-bookworm",
+        *(f"python:{minor}-slim" for minor in PYTHON_MINORS),
+        *(tool.tagged for tool in DEFAULT_TOOL_IMAGES.values()),
+    ],
+)
+def test_every_seeded_image_carries_the_current_recipe(image: str) -> None:
+    assert _labels(image).get(RECIPE_LABEL) == RECIPE
+
+
+def test_an_image_seeded_by_an_older_recipe_is_not_present(tmp_path: Path) -> None:
+    """What makes an upgraded bootstrap re-seed: an older (or missing) recipe label means "absent"."""
+    settings = Settings(tmp_path, 5000, 5001, "http://deb.debian.org/debian")
+    for recipe, expected in (("1", False), (RECIPE, True)):
+        name = f"shipyard-tests/old-seed:{recipe}"
+        (tmp_path / "Dockerfile").write_text(f"FROM debian:bookworm-slim\nLABEL {RECIPE_LABEL}={recipe}\n")
+        built = _run("docker", "build", "-q", "-t", name, str(tmp_path), timeout=120)
+        assert built.returncode == 0, built.stderr
+        image_id = _run("docker", "image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+        stamp = tmp_path / "images" / (name.replace("/", "_").replace(":", "__") + ".id")
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(image_id + "\n", encoding="utf-8")
+        assert is_present(settings, name, mirror=False) is expected
+        _run("docker", "rmi", name)
+
+
+@pytest.mark.parametrize("minor", PYTHON_MINORS)
+def test_pip_in_a_venv_trusts_the_machines_cas(minor: str) -> None:
+    """pip < 24.2 (3.10: 23.0.1, 3.12: 23.2.1) uses certifi unless PIP_CERT says otherwise."""
+    script = "python -m venv /v && /v/bin/pip install -q --disable-pip-version-check flit_core"
+    done = _run("docker", "run", "--rm", f"python:{minor}-slim", "sh", "-c", script, timeout=300)
+    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-2000:]
+    env = _run("docker", "image", "inspect", "--format", "{{json .Config.Env}}", f"python:{minor}-slim")
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    for var in ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE"):
+        assert f"{var}={bundle}" in json.loads(env.stdout)
+
+
+def test_arm64_python_runs_the_webapp_runtime_steps() -> None:
+    """examples/webapp's runtime stage under linux/arm64: groupadd/useradd, python3.11 with ssl/sqlite3."""
+    script = (
+        "groupadd --system --gid 10001 app"
+        " && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app"
+        " && mkdir -p /opt/venv && chown root:root /opt/venv && id app"
+        " && python3.11 -c 'import ssl, sqlite3, platform; print(platform.machine())'"
+        " && dpkg --audit"
+    )
+    image = f"python:{ARM64_PYTHON}-slim"
+    done = _run("docker", "run", "--rm", "--platform", "linux/arm64", image, "sh", "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "aarch64"
+
+
+def test_gitleaks_stand_in_finds_a_committed_key(tmp_path: Path) -> None:
+    tool = DEFAULT_TOOL_IMAGES["gitleaks"]
+    labels = _labels(tool.tagged)
+    assert labels[SEEDED_LABEL] == tool.pinned
+    stand_in = labels.get(STAND_IN_LABEL)  # Debian's build prints no version: the label tells
+    assert stand_in is None or re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", stand_in), stand_in
+    for entrypoint, arg in ((tool.binary, "help"), ("git", "--version")):
+        done = _run("docker", "run", "--rm", "--entrypoint", entrypoint, tool.tagged, arg)
+        assert done.returncode == 0, done.stderr
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    key = "AKIA" + "QYLPMN5HHHFPZAM2"  # built at run time: no detectable key is committed here
+    (repo / "config.py").write_text(f'aws_access_key_id = "{key}"\n', encoding="utf-8")
+    git = ("git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid")
+    for argv in (("init", "-q"), ("add", "."), ("commit", "-q", "-m", "add config")):
+        assert _run(*git, *argv).returncode == 0
+    report = "/tmp/r.json"  # noqa: S108 - a path inside the container
+    done = _run(
+        "docker", "run", "--rm", "-v", f"{repo}:/src", tool.tagged, "detect", "--source", "/src",
+        "--no-banner", "--redact", "--report-format", "json", "--report-path", report,
+        "--exit-code", "1",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "leaks found: 1" in done.stdout + done.stderr
 
 
 def _status(url: str, auth: str | None = None) -> int:

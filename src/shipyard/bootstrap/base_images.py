@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import postgres, python_dist
-from shipyard.bootstrap.images import SEEDED, is_present, seed
+from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, SEEDED, is_present, seed
 from shipyard.bootstrap.oci import AMD64, ARM64, Image, ImageConfig, PlatformImage, layer_from_dir
 from shipyard.bootstrap.rootfs import (
     BOOKWORM_AMD64,
@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 PYTHON_MINORS = ("3.10", "3.11", "3.12", "3.13")
 ARM64_PYTHON = "3.11"
 """The one python minor Debian bookworm can provide for linux/arm64."""
-_LABELS = {SEEDED: "true"}
+_LABELS = {SEEDED: "true", RECIPE_LABEL: RECIPE}
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+"""The system CA bundle (Debian's CAs + this machine's, e.g. a TLS-intercepting proxy's)."""
+CA_ENV = (f"SSL_CERT_FILE={CA_BUNDLE}", f"PIP_CERT={CA_BUNDLE}", f"REQUESTS_CA_BUNDLE={CA_BUNDLE}")
+"""Trust the system bundle: OpenSSL/uv (SSL_CERT_FILE), pip < 24.2 (PIP_CERT; it uses certifi
+otherwise, also inside every venv it makes) and requests (REQUESTS_CA_BUNDLE)."""
 _PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -69,7 +74,7 @@ def _python_config(version: str) -> ImageConfig:
         _PATH,
         "LANG=C.UTF-8",
         f"PYTHON_VERSION={version}",
-        "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+        *CA_ENV,
     )
     return ImageConfig(env=env, cmd=("python3",), labels=_LABELS)
 

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 SEEDED = "dev.shipyard.seeded"
 """Label every seeded base image carries (`true`)."""
+RECIPE_LABEL = "dev.shipyard.seed-recipe"
+"""Label every seeded image (base and tool) carries: the RECIPE it was made with."""
+RECIPE = "2"
+"""Version of how seeded images are made; bump it whenever an image's contents or config change, so
+every machine re-seeds on its next bootstrap run. 2: PIP_CERT + REQUESTS_CA_BUNDLE in python images,
+gitleaks stand-in, arm64 rootfs finished on the host. (Images without the label are from before 2.)"""
 
 
 def full_name(short: str) -> str:
@@ -49,13 +55,23 @@ def local_id(short: str) -> str | None:
         return None
 
 
+def local_recipe(short: str) -> str | None:
+    """The RECIPE_LABEL of the image dockerd has for `short` (None when missing or unlabelled)."""
+    fmt = f'{{{{index .Config.Labels "{RECIPE_LABEL}"}}}}'
+    try:
+        value = run(["docker", "image", "inspect", "--format", fmt, short]).strip()
+    except Exception:  # noqa: BLE001 - any failure means: not there
+        return None
+    return value if value and value != "<no value>" else None
+
+
 def is_present(settings: Settings, short: str, *, mirror: bool) -> bool:
-    """Whether the image this bootstrap seeded is still in dockerd (and in the mirror when asked)."""
+    """Whether the image this bootstrap seeded, by the current RECIPE, is in dockerd (and the mirror)."""
     stamp = _stamp(settings, short)
     if not stamp.exists():
         return False
     want = stamp.read_text(encoding="utf-8").strip()
-    if local_id(short) != want:
+    if local_id(short) != want or local_recipe(short) != RECIPE:
         return False
     hub = hub_path(short)
     return not (mirror and hub is not None and manifest_digest(settings.registry, *hub) != want)

@@ -21,6 +21,8 @@ class Report:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     missing: list[str] = field(default_factory=list[str])
     """Things asked for that could not be provided, with the reason."""
+    notes: list[str] = field(default_factory=list[str])
+    """Things provided differently than asked (e.g. a stand-in of another version)."""
     done: list[str] = field(default_factory=list[str])
     """Steps that changed something."""
     started_at: float = field(default_factory=time.monotonic)
@@ -41,6 +43,12 @@ class Report:
             self.missing.append(f"{subject}: {reason}")
         self.line(subject, f"NOT PROVIDED - {reason}")
 
+    def note(self, subject: str, text: str) -> None:
+        """Report something provided differently than asked; it is repeated in the summary."""
+        with self._lock:
+            self.notes.append(f"{subject}: {text}")
+        self.line(subject, text)
+
     @contextmanager
     def step(self, subject: str, verb: str) -> Generator[None, None, None]:
         """Time a step that changes something and report `subject: verb in N s`."""
@@ -55,5 +63,7 @@ class Report:
         total = time.monotonic() - self.started_at
         changed = f"{len(self.done)} step(s) changed something" if self.done else "nothing to do"
         self.line("done", f"{changed}, {total:.1f} s total")
+        for item in self.notes:
+            self.line("differs", item)
         for item in self.missing:
             self.line("not provided", item)

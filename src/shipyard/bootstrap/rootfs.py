@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shipyard.bootstrap import foreign
 from shipyard.bootstrap.run import run
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ SLIM_EXCLUDES = (
 """Paths a `-slim` image leaves out (tar --exclude patterns)."""
 
 HOST_CAS = Path("/usr/local/share/ca-certificates")
+SPEEDUP = Path("etc/dpkg/dpkg.cfg.d/docker-apt-speedup")
+"""The official debian images' dpkg setting (`force-unsafe-io`): no fsync per file in image builds."""
 _SOURCES = (
     "deb http://deb.debian.org/debian bookworm main\n"
     "deb http://deb.debian.org/debian bookworm-updates main\n"
@@ -55,12 +58,16 @@ class RootfsSpec:
     name: str
     arch: str
     include: tuple[str, ...] = ()
+    twin: RootfsSpec | None = None
+    """For a foreign arch: the native rootfs of the same packages it is finished from (see foreign)."""
 
 
 BOOKWORM_AMD64 = RootfsSpec("bookworm-amd64", "amd64")
-BOOKWORM_ARM64 = RootfsSpec("bookworm-arm64", "arm64")
+BOOKWORM_ARM64 = RootfsSpec("bookworm-arm64", "arm64", twin=BOOKWORM_AMD64)
 PYTHON_AMD64 = RootfsSpec("python-amd64", "amd64", PY_RUNTIME_LIBS)
-PYTHON_ARM64 = RootfsSpec("python-arm64", "arm64", (*PY_RUNTIME_LIBS, "python3.11", "python3-pip"))
+PYTHON_ARM64 = RootfsSpec(
+    "python-arm64", "arm64", (*PY_RUNTIME_LIBS, "python3.11", "python3-pip"), twin=PYTHON_AMD64
+)
 POSTGRES_AMD64 = RootfsSpec("postgres-amd64", "amd64", ("postgresql-15", "ca-certificates", "tzdata"))
 GIT_AMD64 = RootfsSpec("git-amd64", "amd64", ("git", "openssh-client", "ca-certificates"))
 
@@ -75,17 +82,25 @@ def _ready_stamp(path: Path) -> Path:
 
 
 def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path, *, download_only: bool) -> None:
+    """Download only, or the first stage (`--foreign`: download + unpack the required packages)."""
     cache = settings.state_dir / "debootstrap-cache"
     cache.mkdir(parents=True, exist_ok=True)
     argv = ["debootstrap", f"--arch={spec.arch}", "--variant=minbase", f"--cache-dir={cache}"]
     if spec.include:
         argv.append("--include=" + ",".join(spec.include))
-    if download_only:
-        argv.append("--download-only")
+    argv.append("--download-only" if download_only else "--foreign")
     run([*argv, "bookworm", str(target), settings.debian_mirror], timeout=1200)
 
 
-def trim(root: Path) -> None:
+def _second_stage_natively(target: Path) -> None:
+    """Run debootstrap's second stage in the chroot, dpkg with `force-unsafe-io` like the docker images."""
+    speedup = target / SPEEDUP
+    speedup.parent.mkdir(parents=True, exist_ok=True)
+    speedup.write_text("force-unsafe-io\n", encoding="utf-8")
+    run(["chroot", str(target), "/debootstrap/debootstrap", "--second-stage"], timeout=1200)
+
+
+def trim(root: Path, *, refresh_cas: bool = True) -> None:
     """Make a fresh rootfs look like a docker base: no apt lists or caches, host CAs baked in."""
     for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", "tmp/*"):
         for path in root.glob(pattern):
@@ -108,27 +123,51 @@ def trim(root: Path) -> None:
         dest.mkdir(parents=True, exist_ok=True)
         for ca in cas:
             shutil.copy2(ca, dest / ca.name)
-        if (root / "usr/sbin/update-ca-certificates").exists():
+        if refresh_cas and (root / "usr/sbin/update-ca-certificates").exists():
             run(["chroot", str(root), "update-ca-certificates"])
 
 
-def _build(settings: Settings, spec: RootfsSpec, report: Report) -> Path:
+def _build(settings: Settings, spec: RootfsSpec, report: Report, twin: Future[Path] | None) -> Path:
+    """Make `spec`: natively in two stages, or (foreign arch) first stage + host-side finish."""
     target = rootfs_dir(settings, spec)
-    with report.step(f"rootfs {spec.name}", "debootstrapped"):
+    with report.step(f"rootfs {spec.name}", "debootstrapped" if spec.twin is None else "made (no emulation)"):
         shutil.rmtree(target, ignore_errors=True)
+        _ready_stamp(target).unlink(missing_ok=True)
         target.mkdir(parents=True)
         _debootstrap(settings, spec, target, download_only=False)
-        trim(target)
+        if spec.twin is None:
+            _second_stage_natively(target)
+            trim(target)
+        else:
+            assert twin is not None  # noqa: S101 - ensure_rootfs passes the twin of every foreign spec
+            foreign.finish(target, twin.result())
+            trim(target, refresh_cas=False)
         _ready_stamp(target).touch()
     return target
 
 
+def _ready_future(path: Path) -> Future[Path]:
+    done: Future[Path] = Future()
+    done.set_result(path)
+    return done
+
+
 def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -> None:
-    """Make every missing rootfs: downloads first (one per arch), then the debootstraps in parallel."""
+    """Make every missing rootfs: downloads first (one per arch), then the debootstraps in parallel.
+
+    A foreign-arch rootfs is finished from its native twin, so a missing twin is made too and the
+    foreign one waits for it after its own first stage.
+    """
     missing = [spec for spec in specs if not _ready_stamp(rootfs_dir(settings, spec)).exists()]
     for spec in specs:
         if spec not in missing:
             report.present(f"rootfs {spec.name}")
+    twins = [
+        s.twin
+        for s in missing
+        if s.twin is not None and not _ready_stamp(rootfs_dir(settings, s.twin)).exists()
+    ]
+    missing = list(dict.fromkeys([*twins, *missing]))
     if not missing:
         return
     for arch in sorted({spec.arch for spec in missing}):
@@ -139,6 +178,12 @@ def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -
             scratch.mkdir(parents=True)
             _debootstrap(settings, RootfsSpec(scratch.name, arch, tuple(union)), scratch, download_only=True)
             shutil.rmtree(scratch, ignore_errors=True)
+    natives = [spec for spec in missing if spec.twin is None]
     with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-        for future in [pool.submit(_build, settings, spec, report) for spec in missing]:
+        futures = {spec.name: pool.submit(_build, settings, spec, report, None) for spec in natives}
+        for spec in missing:
+            if spec.twin is not None:
+                twin = futures.get(spec.twin.name) or _ready_future(rootfs_dir(settings, spec.twin))
+                futures[spec.name] = pool.submit(_build, settings, spec, report, twin)
+        for future in futures.values():
             future.result()

