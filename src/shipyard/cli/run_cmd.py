@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
 from shipyard.session import Selection, Session, open_session
+from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
@@ -28,6 +30,15 @@ def _executor(offline: bool) -> DockerExecutor:
     from shipyard.docker.executor import DockerExecutor  # noqa: PLC0415 - only runs need the docker SDK
 
     return DockerExecutor(pull=not offline)
+
+
+SECRET_VARIABLES = (REGISTRY_USERNAME, REGISTRY_PASSWORD, COSIGN_KEY, COSIGN_PASSWORD)
+"""Environment variables handed to the executor as secrets (never printed, never in argv)."""
+
+
+def secrets_from_env() -> dict[str, str]:
+    """The publish secrets the user exported (COSIGN_KEY may be the key's PEM text or its path)."""
+    return {name: os.environ[name] for name in SECRET_VARIABLES if name in os.environ}
 
 
 def _fail_all(state: RunState, reason: str) -> None:
@@ -95,7 +106,14 @@ def command(
         raise
     try:
         with LiveView(state, console, verbose=verbose) as view:
-            anyio.run(_run, session, executor, state, view, RunOptions(jobs=jobs, use_cache=not no_cache))
+            anyio.run(
+                _run,
+                session,
+                executor,
+                state,
+                view,
+                RunOptions(jobs=jobs, use_cache=not no_cache, secrets=secrets_from_env()),
+            )
     except KeyboardInterrupt:
         state.interrupted = True
         error = "interrupted (SIGINT): every container of this run was removed"

@@ -16,14 +16,15 @@ from shipyard.docker.compose_step import ComposeRunner
 from shipyard.docker.container_step import RUN_LABEL, STAGE_LABEL, ContainerRunner, ToolCache
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
+from shipyard.docker.publish_step import PublishRunner
 from shipyard.stages.build import IMAGE_TAR
-from shipyard.stages.outcome import StageOutcome
 from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from shipyard.executor import StepContext
+    from shipyard.stages.outcome import StageOutcome
     from shipyard.stages.spec import Stage
 
 
@@ -40,6 +41,7 @@ class DockerExecutor:
         self.tools = ToolCache(self.client, self.images, labels)
         self.containers = ContainerRunner(self.client, self.images, self.tools, self.run_id)
         self.compose = ComposeRunner(self.run_id)
+        self.publisher = PublishRunner(self.tools)
 
     def stand_ins(self) -> list[str]:
         """Pinned references this run replaced with seeded stand-ins (for the summary)."""
@@ -62,11 +64,7 @@ class DockerExecutor:
         elif isinstance(action, ComposeStep):
             call = functools.partial(self.compose.run, stage, action, context)
         else:
-            return StageOutcome(
-                stage_id=stage.id,
-                out_dir=context.out_dir,
-                error=f"the Docker executor cannot run {action.kind} stages yet",
-            )
+            call = functools.partial(self.publisher.run, stage, action, context)
         return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
 
     async def restore(self, stage: Stage, out_dir: Path) -> None:
@@ -83,8 +81,9 @@ class DockerExecutor:
             await anyio.to_thread.run_sync(self.cleanup)
 
     def cleanup(self) -> None:
-        """Synchronous cleanup, by label."""
+        """Synchronous cleanup, by label; and the publish step's temporary files."""
         self.compose.cleanup()
+        self.publisher.cleanup()
         selector = {"label": f"{RUN_LABEL}={self.run_id}"}
         with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
             for container in self.client.containers.list(all=True, filters=selector):

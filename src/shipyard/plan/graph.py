@@ -191,7 +191,7 @@ def build_plan(
         built = tuple(p for p in project.config.image.platforms)
         extra = [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in chosen]
         ordered += extra
-        ordered.append(publish_stage(project, built, context.tags, needs))
+        ordered.append(publish_stage(project, built, context.tags, needs, git=context.git))
     return Plan(stages=tuple(ordered))
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.oci.reference import target_repository
+from shipyard.oci.tags import immutable_tags
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.evaluate_publish import EvaluatePublish
 from shipyard.stages.spec import PublishStep, SecretRef, SourceFilter, Stage
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from shipyard.config.load import Project
+    from shipyard.gitinfo import GitInfo
 
 PUBLISH_JSON = "publish.json"
 REGISTRY_USERNAME = "SHIPYARD_REGISTRY_USERNAME"
@@ -26,12 +32,58 @@ def publish_secrets(*, sign: bool) -> tuple[SecretRef, ...]:
     return tuple(refs)
 
 
+@dataclass(frozen=True)
+class PublishParams:
+    """What the executor needs besides the PublishStep, carried in the stage's params."""
+
+    immutable: tuple[str, ...]
+    """The concrete tags that must not exist yet (from [tool.shipyard.publish] immutable)."""
+    cosign_image: str
+    """The pinned cosign image the signing binary comes from."""
+    cosign_binary: str
+    """The binary's path inside that image."""
+
+    def to_params(self) -> dict[str, str]:
+        """As stage params (strings; part of the stage's digest)."""
+        return {
+            "immutable": ",".join(self.immutable),
+            "cosign_image": self.cosign_image,
+            "cosign_binary": self.cosign_binary,
+        }
+
+
+def publish_params(params: Mapping[str, str]) -> PublishParams:
+    """Read PublishParams back from a stage's params."""
+    return PublishParams(
+        immutable=tuple(t for t in params.get("immutable", "").split(",") if t),
+        cosign_image=params.get("cosign_image", ""),
+        cosign_binary=params.get("cosign_binary", ""),
+    )
+
+
+def publish_repository(project: Project) -> str:
+    """Where publish pushes: the image name when it names a registry host, else under the registry."""
+    return target_repository(project.image_name, project.config.publish.registry)
+
+
 def publish_stage(
-    project: Project, platforms: tuple[str, ...], tags: tuple[str, ...], needs: tuple[str, ...]
+    project: Project,
+    platforms: tuple[str, ...],
+    tags: tuple[str, ...],
+    needs: tuple[str, ...],
+    git: GitInfo | None = None,
 ) -> Stage:
     """The publish stage: needs every other stage of the run to have passed."""
     publish = project.config.publish
     builds = tuple(build_stage_id(p) for p in platforms)
+    cosign = project.config.tools["cosign"]
+    params = PublishParams(
+        immutable=immutable_tags(
+            tags=tags, sha=git.sha if git else None, ref=git.ref if git else None, rules=publish.immutable
+        ),
+        cosign_image=cosign.pinned,
+        cosign_binary=cosign.binary,
+    )
     return Stage(
         id="publish",
         group="publish",
@@ -39,7 +91,7 @@ def publish_stage(
         needs=tuple(dict.fromkeys((*builds, *needs))),
         inputs=SourceFilter(include=()),
         action=PublishStep(
-            repository=project.image_name,
+            repository=publish_repository(project),
             tags=tags,
             images_from=builds,
             sign=publish.sign,
@@ -47,5 +99,6 @@ def publish_stage(
         ),
         evaluate=EvaluatePublish(),
         outputs=(PUBLISH_JSON,),
+        params=params.to_params(),
         not_applicable=None if project.has_dockerfile else f"no {project.config.image.dockerfile}",
     )
