@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import TYPE_CHECKING
 
 from shipyard import __version__
@@ -21,6 +22,13 @@ def _iso(epoch: float | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _offset(started: float | None, run_start: float) -> float | None:
+    """Seconds from the run's start to a stage's start (None when the stage never started)."""
+    if started is None:
+        return None
+    return round(max(0.0, started - run_start), 2)
+
+
 def summary_data(
     state: RunState,
     *,
@@ -31,6 +39,8 @@ def summary_data(
     error: str | None = None,
 ) -> dict[str, object]:
     """The summary of one run, as JSON-ready data."""
+    # stages time themselves on the monotonic clock, the run on the wall clock: map one onto the other
+    monotonic_run_start = time.monotonic() - (time.time() - state.started)
     stages: list[dict[str, object]] = []
     for run in state.runs.values():
         result = run.result
@@ -47,6 +57,7 @@ def summary_data(
                 "artifacts": list(result.artifacts) if result else [],
                 "cached": run.cached,
                 "seconds": round(run.elapsed, 2),
+                "started_offset": _offset(run.started, monotonic_run_start),
                 "digest": run.digest,
             }
         )

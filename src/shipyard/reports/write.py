@@ -1,4 +1,4 @@
-"""Write a run's reports: summary JSON and Markdown, merged SARIF, checksums. Always, also on failure."""
+"""Write a run's reports: summary JSON, Markdown and HTML, merged SARIF, checksums, even on failure."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.reports.checksums import write_checksums
 from shipyard.reports.collect import collect
+from shipyard.reports.html import summary_html
 from shipyard.reports.markdown import summary_markdown
 from shipyard.reports.sarif import dumps_sarif, sarif_log
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 SARIF = "shipyard.sarif"
+REPORT_HTML = "report.html"
 
 
 def write_reports(
@@ -33,9 +35,11 @@ def write_reports(
     summary.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     markdown = out_root / SUMMARY_MD
     markdown.write_text(summary_markdown(data), encoding="utf-8")
+    report = out_root / REPORT_HTML
+    report.write_text(summary_html(data), encoding="utf-8")
     sarif = out_root / SARIF
     sarif.write_text(
         dumps_sarif(sarif_log(findings, suppressed=suppressed, root=str(root))), encoding="utf-8"
     )
     checksums = write_checksums(out_root)
-    return [summary, markdown, sarif, checksums]
+    return [summary, markdown, report, sarif, checksums]

@@ -99,6 +99,7 @@ def test_reports_are_written_when_every_stage_errored(tmp_path: Path) -> None:
     assert {s["status"] for s in summary["stages"]} == {"error"}  # pyright: ignore[reportUnknownVariableType, reportGeneralTypeIssues]
     assert sorted(p.name for p in out_root.iterdir()) == [
         "SHA256SUMS",
+        "report.html",
         "shipyard.sarif",
         "summary.json",
         "summary.md",
