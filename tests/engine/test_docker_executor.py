@@ -88,11 +88,11 @@ def test_library_with_pip_installer(tmp_path: Path) -> None:
 def test_failing_gate_exits_nonzero_and_still_writes_every_report(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
     app = next((project / "src").rglob("app.py"))
-    app.write_text("import base64\n" + app.read_text())
+    app.write_text(app.read_text() + "\n\ndef _unused() -> None:\n    value = 1\n")
     done, stages = run_json(project, "lint", "test", "--python", "3.12")
     assert done.returncode == 1
     assert stages["lint"]["status"] == "failed"
-    assert "F401" in str(stages["lint"]["summary"]) + str(stages["lint"]["details"])
+    assert "F841" in str(stages["lint"]["summary"]) + str(stages["lint"]["details"])
     assert stages["test-3.12"]["status"] == "passed", "a failing lint must not cancel the tests"
     out = project / ".shipyard" / "out"
     for name in (
@@ -105,7 +105,7 @@ def test_failing_gate_exits_nonzero_and_still_writes_every_report(tmp_path: Path
     ):
         assert (out / name).is_file(), name
     sarif = json.loads((out / "shipyard.sarif").read_text())
-    assert any(result["ruleId"] == "F401" for run in sarif["runs"] for result in run["results"])
+    assert any(result["ruleId"] == "F841" for run in sarif["runs"] for result in run["results"])
 
 
 def test_dead_engine_is_one_line_error(tmp_path: Path) -> None:
