@@ -59,6 +59,11 @@ def _fail_all(state: RunState, reason: str) -> None:
 @click.option("--offline", is_flag=True, help="Never pull images: use only what the engine has.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every stage's output lines.")
+@click.option(
+    "--report-to",
+    metavar="URL",
+    help="Send the summary to a `shipyard serve` at URL (token: SHIPYARD_SERVE_TOKEN); a failure warns.",
+)
 def command(
     stages: tuple[str, ...],
     source: Path,
@@ -72,6 +77,7 @@ def command(
     offline: bool,
     as_json: bool,
     verbose: bool,
+    report_to: str | None,
 ) -> None:
     """Run the pipeline (or the named stages and what they need) on the Docker Engine."""
     selection = Selection(
@@ -102,6 +108,7 @@ def command(
             error=error,
             console=console,
             as_json=as_json,
+            report_to=report_to,
         )
         raise
     try:
@@ -128,6 +135,7 @@ def command(
             error=error,
             console=console,
             as_json=as_json,
+            report_to=report_to,
         )
     if state.interrupted:
         sys.exit(130)
@@ -171,6 +179,7 @@ def _finish(
     error: str | None,
     console: Console,
     as_json: bool,
+    report_to: str | None = None,
 ) -> None:
     data = summary_data(
         state, project=session.project, git=session.git, executor=executor, stand_ins=stand_ins, error=error
@@ -187,3 +196,17 @@ def _finish(
     else:
         console.print(summary_table(data))
         console.print(f"reports: {session.out_root}")
+    if report_to:
+        _report(report_to, data, console)
+
+
+def _report(url: str, data: dict[str, object], console: Console) -> None:
+    """Send the summary to a run-history service; never fails the run."""
+    from shipyard.serve.client import send_summary  # noqa: PLC0415 - only with --report-to
+
+    try:
+        where = send_summary(url, data, token=os.environ.get("SHIPYARD_SERVE_TOKEN"))
+    except OSError as exc:
+        console.print(f"[yellow]warning:[/] the summary was not sent: {exc}")
+    else:
+        console.print(f"summary sent: {where}")

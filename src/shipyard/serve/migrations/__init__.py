@@ -1,0 +1,1 @@
+"""Alembic migrations of the run-history database (script_location `shipyard.serve:migrations`)."""
