@@ -41,6 +41,11 @@ case "${1:-}" in
   test)
     setup
     shift
+    if ! command -v chromium >/dev/null 2>&1; then
+      phase "browser: chromium from Debian (headless rendering tests)"
+      apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+      phase_end browser
+    fi
     phase "static: ruff check, ruff format --check, basedpyright (strict)"
     uv run --frozen ruff check .
     uv run --frozen ruff format --check .

@@ -77,7 +77,8 @@ def sparkline(trend: StageTrend, *, width: int = 300, height: int = 54) -> str:
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" role="img" aria-label="no executed runs" style="{FONT}">'
-            f'<text class="tick" x="4" y="{height / 2 + 4}">no timed runs (cache hits, errors or skips only)</text></svg>'
+            f'<text class="tick" x="4" y="{height / 2 + 4}">'
+            "no timed runs (cache hits, errors or skips only)</text></svg>"
         )
     top = max([*values, trend.p95 or 0, 0.001]) * 1.1
     pad = 4
