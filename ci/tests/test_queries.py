@@ -135,14 +135,18 @@ def test_sbom_runs_the_core_sbom_stage_on_the_host_platform_image(ship: Shipyard
     tarball = sub(image_input["source"])
     assert tarball[0] == ("directory", {})
     inner = sub(tarball[1][1]["source"])
-    assert inner == [*chain(ship.image(project, project.context.host_platform)), ("asTarball", {})]
+    assert inner == [
+        *chain(ship.image(project, project.context.host_platform)),
+        ("asTarball", {"forcedCompression": "Uncompressed", "mediaTypes": "DockerMediaTypes"}),
+    ]
     assert upstream == build_stage_id(project.context.host_platform)
     assert sels[-1] == ("file", {"path": f"{OUTDIR}/sbom.cdx.json"})
 
 
 def test_history_scan_mounts_git_only_when_the_source_has_it(ship: Shipyard, project: Loaded) -> None:
     stage = project.stages()["scan-history"]
-    assert stage.not_applicable == "not a git repository"  # the copy has no .git
+    assert stage.not_applicable is not None  # the copy has no .git
+    assert stage.not_applicable.startswith("not the root of a git repository")
     (project.root / ".git").mkdir()
     sels = chain(ship.stage_container(project, project.stages()["scan-history"], {}))
     (tree,) = [d for d in find(sels, "withDirectory") if d["path"] != OUTDIR]

@@ -182,7 +182,7 @@ async def _stage(
     blocked = next((n for n in stage.needs if not _passed(state.runs[n])), None)
     if blocked is not None:
         return _skip(f"needs {blocked}, which did not pass")
-    if options.use_cache:
+    if options.use_cache and stage.cacheable:
         hit = cache.lookup(stage.id, run.digest)
         if hit is not None:
             cache.restore(stage.id, out_dir)
@@ -215,7 +215,8 @@ async def _stage(
             outcome = StageOutcome(stage_id=stage.id, out_dir=out_dir, error=error)
         run.finished = time.monotonic()
     result = _evaluate(stage, outcome)
-    cache.store(stage.id, run.digest, result, out_dir)
+    if stage.cacheable:
+        cache.store(stage.id, run.digest, result, out_dir)
     return result
 
 

@@ -16,12 +16,12 @@ import anyio
 import dagger
 from dagger import dag
 
-from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
+from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
 from shipyard.stages.compose import HEALTH_JSON
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep
 from shipyard_ci import compose
-from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
+from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -147,6 +147,7 @@ class DaggerExecutor:
         out = (
             dag.directory()
             .with_file(IMAGE_TAR, tarball)
+            .with_file(SCAN_TAR, scan_tarball(image))
             .with_new_file(METADATA_JSON, json.dumps(metadata, indent=2, sort_keys=True))
         )
         self.images[stage.id] = image

@@ -15,13 +15,13 @@ from shipyard.config.models import Tier
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
-from shipyard.stages.build import IMAGE_TAR, build_stage_id
+from shipyard.stages.build import IMAGE_TAR, SCAN_TAR, build_stage_id
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, publish_secrets
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, Stage
 from shipyard_ci.executor import LOG_FILE, DaggerExecutor
 from shipyard_ci.session import Loaded, git_facts, load
-from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
+from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -236,7 +236,7 @@ class Shipyard:
             platform = project.stages()[build_id].action
             assert isinstance(platform, BuildStep)  # noqa: S101 - sbom needs a build stage
             image = self.image(project, platform.platform)
-            inputs[build_id] = dag.directory().with_file(IMAGE_TAR, image.as_tarball())
+            inputs[build_id] = dag.directory().with_file(SCAN_TAR, scan_tarball(image))
         return self.stage_container(project, stage, inputs).file(f"{OUTDIR}/{CYCLONEDX_JSON}")
 
     @function

@@ -110,3 +110,11 @@ def build_container(step: BuildStep, tree: dagger.Directory) -> dagger.Container
     for name, value in sorted(step.labels.items()):
         ctr = ctr.with_label(name, value)
     return ctr
+
+
+def scan_tarball(image: dagger.Container) -> dagger.File:
+    """The image as the scanners read it: docker media types, uncompressed layers (core: SCAN_TAR)."""
+    return image.as_tarball(
+        forced_compression=dagger.ImageLayerCompression.UNCOMPRESSED,
+        media_types=dagger.ImageMediaTypes.DOCKER,
+    )

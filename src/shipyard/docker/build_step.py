@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 
 from shipyard.errors import EngineError
-from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
+from shipyard.oci.docker_archive import to_docker_archive
+from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def run_build(
     with (context.out_dir / IMAGE_TAR).open("wb") as handle:
         for chunk in image.save(named=True):
             handle.write(chunk)
+    to_docker_archive(context.out_dir / IMAGE_TAR, context.out_dir / SCAN_TAR, tag=step.tag)
     attrs: dict[str, Any] = image.attrs
     config: dict[str, Any] = attrs.get("Config") or {}
     labels_found: dict[str, str] = config.get("Labels") or {}

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from shipyard.gitinfo import GitInfo
 
 IMAGE_TAR = "image.tar"
+"""The image as `docker save` writes it (an OCI layout): what publish pushes."""
+SCAN_TAR = "image.docker.tar"
+"""The same image as a plain docker-archive with uncompressed layers: what the scanners read."""
 METADATA_JSON = "build.json"
 
 
@@ -95,6 +98,6 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
             labels=labels,
         ),
         evaluate=EvaluateBuild(platform=platform),
-        outputs=(IMAGE_TAR, METADATA_JSON),
+        outputs=(IMAGE_TAR, SCAN_TAR, METADATA_JSON),
         not_applicable=not_applicable,
     )

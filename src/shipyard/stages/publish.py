@@ -101,4 +101,5 @@ def publish_stage(
         outputs=(PUBLISH_JSON,),
         params=params.to_params(),
         not_applicable=None if project.has_dockerfile else f"no {project.config.image.dockerfile}",
+        cacheable=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shipyard.stages.build import IMAGE_TAR, build_stage_id
+from shipyard.stages.build import SCAN_TAR, build_stage_id
 from shipyard.stages.evaluate_sbom import EvaluateSbom
 from shipyard.stages.spec import OUTDIR, Command, ContainerStep, SourceFilter, Stage
 
@@ -33,7 +33,7 @@ def sbom_stage(project: Project, platform: str) -> Stage:
                     argv=(
                         syft.binary,
                         "scan",
-                        f"docker-archive:{IMAGE_DIR}/{IMAGE_TAR}",
+                        f"docker-archive:{IMAGE_DIR}/{SCAN_TAR}",
                         "--quiet",
                         "-o",
                         f"cyclonedx-json={OUTDIR}/{CYCLONEDX_JSON}",
@@ -46,7 +46,7 @@ def sbom_stage(project: Project, platform: str) -> Stage:
             env={"SYFT_CHECK_FOR_APP_UPDATE": "false"},
             network=False,
             inputs_from=((build_id, IMAGE_DIR),),
-            workdir="/",
+            workdir="/tmp",  # noqa: S108 - syft's own image works from /tmp (it fails from /)
         ),
         evaluate=EvaluateSbom(),
         outputs=(CYCLONEDX_JSON, SPDX_JSON),

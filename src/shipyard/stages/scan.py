@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shipyard.stages.build import IMAGE_TAR, build_stage_id
+from shipyard.stages.build import SCAN_TAR, build_stage_id
 from shipyard.stages.common import ALWAYS_EXCLUDED, TRIVY_CACHE
 from shipyard.stages.evaluate_scan import EvaluateScan, ScanPart
 from shipyard.stages.spec import OUTDIR, WORKDIR, Command, ContainerStep, SourceFilter, Stage
@@ -144,7 +144,7 @@ def image_stage(project: Project, platform: str, today: dt.date) -> Stage:
     """Trivy over the built image: secrets baked into layers, vulnerable OS and Python packages."""
     trivy = project.config.tools["trivy"]
     build_id = build_stage_id(platform)
-    tarball = f"{IMAGE_DIR}/{IMAGE_TAR}"
+    tarball = f"{IMAGE_DIR}/{SCAN_TAR}"
     return Stage(
         id="scan-image",
         group="scan",

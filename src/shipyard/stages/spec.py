@@ -176,3 +176,5 @@ class Stage:
     """Settings that change what the stage means (thresholds, versions): part of its digest."""
     not_applicable: str | None = None
     """When set, the stage cannot apply to this project and says why instead of running."""
+    cacheable: bool = True
+    """Whether an unchanged green result may be reused; publish always talks to the registry."""

@@ -186,7 +186,7 @@ def test_the_library_has_no_image_stages() -> None:
             "scan-image": "no Dockerfile",
             "compose": "no compose.yaml",
             "publish": "no Dockerfile",
-            "scan-history": "not the root of a git repository (gitleaks scans a repository's whole history)",  # examples/library is inside a repo, not its root
+            "scan-history": "not the root of a git repository (gitleaks scans a repository's whole history)",
         }
     )
     assert plan.get("compose").needs == ()
