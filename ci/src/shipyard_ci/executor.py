@@ -89,6 +89,10 @@ class DaggerExecutor:
             error="publish runs through `dagger call publish`, after this graph passed",
         )
 
+    async def restore(self, stage: Stage, out_dir: Path) -> None:
+        """Nothing to restore: the engine's own cache makes repeated stages cheap."""
+        del stage, out_dir
+
     async def close(self) -> None:
         """Nothing to remove: the engine owns every container."""
 

@@ -177,18 +177,15 @@ def test_publish_needs_every_other_selected_stage() -> None:
 def test_the_library_has_no_image_stages() -> None:
     plan = build_plan(LIBRARY, ctx(), tier="full")
     not_applicable = {s.id: s.not_applicable for s in plan.stages if s.not_applicable}
-    assert (
-        not_applicable
-        == {
-            "build-linux-amd64": "no Dockerfile",
-            "build-linux-arm64": "no Dockerfile",
-            "sbom": "no Dockerfile",
-            "scan-image": "no Dockerfile",
-            "compose": "no compose.yaml",
-            "publish": "no Dockerfile",
-            "scan-history": "not the root of a git repository (gitleaks scans a repository's whole history)",
-        }
-    )
+    assert not_applicable == {
+        "build-linux-amd64": "no Dockerfile",
+        "build-linux-arm64": "no Dockerfile",
+        "sbom": "no Dockerfile",
+        "scan-image": "no Dockerfile",
+        "compose": "no compose.yaml",
+        "publish": "no Dockerfile",
+        "scan-history": "not the root of a git repository (gitleaks scans a repository's whole history)",
+    }
     assert plan.get("compose").needs == ()
 
 
