@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import uuid
 from typing import TYPE_CHECKING, cast
 
 import pytest
@@ -18,8 +19,13 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.engine
 
 
-def leftovers(project_prefix: str = "shipyard-") -> list[str]:
-    """Containers, networks and volumes of any shipyard compose project still on the engine."""
+def new_run_id() -> str:
+    """A run id of our own, so leftovers of this test can be told from other runs on the engine."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def leftovers(run_id: str) -> list[str]:
+    """Containers, networks and volumes of this run's compose projects still on the engine."""
     found: list[str] = []
     for kind in ("container", "network", "volume"):
         listed = subprocess.run(
@@ -40,13 +46,13 @@ def leftovers(project_prefix: str = "shipyard-") -> list[str]:
         found += [
             f"{kind}: {line}"
             for line in listed.stdout.splitlines()
-            if f"com.docker.compose.project={project_prefix}" in line
+            if f"com.docker.compose.project=shipyard-{run_id}-" in line
         ]
     return found
 
 
-def compose(project: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
-    done = shipyard("run", "--source", str(project), "compose", "--json", *extra)
+def compose(project: Path, run_id: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    done = shipyard("run", "--source", str(project), "compose", "--json", env={"SHIPYARD_RUN_ID": run_id})
     stages = summary(project)
     return done, stages["compose"]
 
@@ -57,14 +63,15 @@ def health(project: Path) -> dict[str, object]:
 
 def test_webapp_stack_comes_up_healthy_probes_pass_and_everything_is_removed(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
-    done, stage = compose(project)
+    run_id = new_run_id()
+    done, stage = compose(project, run_id)
     assert done.returncode == 0, done.stderr[-3000:]
     assert stage["status"] == "passed", stage
     report = health(project)
     services = cast("dict[str, dict[str, str]]", report["services"])
     assert {name: info["health"] for name, info in services.items()} == {"app": "healthy", "db": "healthy"}
     assert report["probes"] == [{"name": "http app:8000/healthz", "ok": True, "attempts": 1}]
-    assert leftovers() == []
+    assert leftovers(run_id) == []
 
 
 def _broken_with(fault: str, tmp_path: Path) -> Path:
@@ -77,7 +84,8 @@ def _broken_with(fault: str, tmp_path: Path) -> Path:
 
 def test_unhealthy_service_fails_within_its_timeout_names_it_and_keeps_its_logs(tmp_path: Path) -> None:
     project = _broken_with("unhealthy", tmp_path)
-    done, stage = compose(project)
+    run_id = new_run_id()
+    done, stage = compose(project, run_id)
     assert done.returncode == 1
     assert stage["status"] == "failed"
     assert "service 'app' is unhealthy" in str(stage["summary"]), stage
@@ -85,16 +93,18 @@ def test_unhealthy_service_fails_within_its_timeout_names_it_and_keeps_its_logs(
     logs = project / ".shipyard/out/compose/compose-logs.txt"
     assert logs.is_file()
     assert "app-1" in logs.read_text()
-    assert leftovers() == []
+    assert leftovers(run_id) == []
 
 
 def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
     first = git_copy("webapp", tmp_path / "one")
     second = git_copy("webapp", tmp_path / "two")
     results: dict[str, subprocess.CompletedProcess[str]] = {}
+    run_ids = {"one": new_run_id(), "two": new_run_id()}
 
     def run(name: str, project: Path) -> None:
-        results[name] = shipyard("run", "--source", str(project), "compose", "--json")
+        env = {"SHIPYARD_RUN_ID": run_ids[name]}
+        results[name] = shipyard("run", "--source", str(project), "compose", "--json", env=env)
 
     threads = [threading.Thread(target=run, args=(n, p)) for n, p in (("one", first), ("two", second))]
     for thread in threads:
@@ -104,7 +114,8 @@ def test_two_runs_at_once_do_not_collide(tmp_path: Path) -> None:
     assert results["one"].returncode == 0, results["one"].stderr[-2000:]
     assert results["two"].returncode == 0, results["two"].stderr[-2000:]
     assert health(first)["project"] != health(second)["project"]
-    assert leftovers() == []
+    assert leftovers(run_ids["one"]) == []
+    assert leftovers(run_ids["two"]) == []
 
 
 def _with_config(project: Path, old: str, new: str) -> None:
@@ -117,28 +128,31 @@ def _with_config(project: Path, old: str, new: str) -> None:
 def test_compose_file_that_does_not_parse(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
     (project / "compose.yaml").write_text("services:\n  app: [this is: not, a service\n")
-    done, stage = compose(project)
+    run_id = new_run_id()
+    done, stage = compose(project, run_id)
     assert done.returncode == 1
     assert stage["status"] == "error"
     assert "compose.yaml does not parse" in str(stage["summary"])
-    assert leftovers() == []
+    assert leftovers(run_id) == []
 
 
 def test_service_named_in_config_that_the_file_lacks(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
     _with_config(project, 'service = "app"', 'service = "web"')
-    done, stage = compose(project)
+    run_id = new_run_id()
+    done, stage = compose(project, run_id)
     assert done.returncode == 1
     assert "service 'web' is not in compose.yaml (it has: app, db)" in str(stage["summary"])
-    assert leftovers() == []
+    assert leftovers(run_id) == []
 
 
 def test_probe_to_a_port_nothing_listens_on(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
     _with_config(project, "port = 8000", "port = 8999")
-    done, stage = compose(project)
+    run_id = new_run_id()
+    done, stage = compose(project, run_id)
     assert done.returncode == 1
     assert stage["status"] == "failed"
     assert "probe http app:8999/healthz failed" in str(stage["summary"])
     assert "Connection refused" in str(stage["summary"]) or "refused" in str(stage["summary"]).lower()
-    assert leftovers() == []
+    assert leftovers(run_id) == []

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -157,9 +158,17 @@ def test_source_without_pyproject(tmp_path: Path) -> None:
     )
 
 
-def _run_containers() -> list[str]:
+def _run_containers(run_id: str) -> list[str]:
     listed = subprocess.run(
-        ["docker", "ps", "-a", "--filter", "label=dev.shipyard.run", "--format", "{{.ID}} {{.Labels}}"],
+        [
+            "docker",
+            "ps",
+            "-a",
+            "--filter",
+            f"label=dev.shipyard.run={run_id}",
+            "--format",
+            "{{.ID}} {{.Labels}}",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -169,16 +178,16 @@ def _run_containers() -> list[str]:
 
 def test_sigint_mid_run_leaves_no_container_behind(tmp_path: Path) -> None:
     project = git_copy("webapp", tmp_path)
-    assert _run_containers() == []
+    run_id = "sigint" + uuid.uuid4().hex[:8]
     proc = subprocess.Popen(
         [sys.executable, "-m", "shipyard", "run", "--source", str(project), "test", "--no-cache", "-j", "4"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", "SHIPYARD_RUN_ID": run_id},
     )
     deadline = time.monotonic() + 120
-    while not _run_containers():
+    while not _run_containers(run_id):
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
         assert time.monotonic() < deadline, "no container started within 120 s"
         time.sleep(0.2)
@@ -186,7 +195,38 @@ def test_sigint_mid_run_leaves_no_container_behind(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, output[-2000:]
-    assert _run_containers() == [], "containers of the interrupted run are still there"
+    assert _run_containers(run_id) == [], "containers of the interrupted run are still there"
     assert (project / ".shipyard" / "out" / "summary.json").is_file()
     data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
     assert data["interrupted"] is True
+
+
+def test_debug_opens_a_shell_in_exactly_the_stage_container(tmp_path: Path) -> None:
+    project = git_copy("webapp", tmp_path)
+    script = (
+        "python --version\n"
+        "test -x /usr/local/bin/uv && echo uv-is-there\n"
+        "test -f /src/pyproject.toml && echo source-is-there\n"
+        'echo "cache=$UV_CACHE_DIR venv=$UV_PROJECT_ENVIRONMENT"\n'
+        "pwd\n"
+        "exit 7"
+    )
+    run_id = "debug" + uuid.uuid4().hex[:8]
+    done = subprocess.run(
+        [sys.executable, "-m", "shipyard", "debug", "test-3.12", "--source", str(project)],
+        env={**os.environ, "SHIPYARD_RUN_ID": run_id},
+        input=script + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 7, done.stderr[-2000:]
+    out = done.stdout
+    assert "Python 3.12" in out
+    assert "uv-is-there" in out
+    assert "source-is-there" in out
+    assert "cache=/cache/uv venv=/venv" in out
+    assert "/src" in out
+    assert "uv sync --locked" in out, "the commands the stage would run are shown"
+    assert _run_containers(run_id) == [], "the debug container is removed on exit"

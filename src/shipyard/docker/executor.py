@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ class DockerExecutor:
 
     def __init__(self, client: Any = None, *, run_id: str | None = None, pull: bool = True) -> None:
         self.client: Any = client if client is not None else connect()
-        self.run_id = run_id or secrets.token_hex(6)
+        # SHIPYARD_RUN_ID lets a caller (a test, a wrapper script) find this run's containers by label
+        self.run_id = run_id or os.environ.get("SHIPYARD_RUN_ID") or secrets.token_hex(6)
         self.images = ImageResolver(self.client, pull=pull)
         labels = {RUN_LABEL: self.run_id}
         self.tools = ToolCache(self.client, self.images, labels)
