@@ -287,4 +287,4 @@ def test_a_real_plan_with_real_reports(tmp_path: Path) -> None:
     assert statuses(state) == {"lint": "passed", "test-3.13": "failed"}
     test = state.runs["test-3.13"].result
     assert test is not None
-    assert any("below the floor of 80%" in d for d in test.details)
+    assert any("below the coverage floor 80%" in d for d in test.details)

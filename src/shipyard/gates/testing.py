@@ -34,7 +34,7 @@ def suite_gate(
         reasons.append(f"coverage floor is {floor:g}% but no coverage report was produced")
     elif coverage is not None and coverage.percent < floor:
         reasons.append(
-            f"coverage {coverage.percent:.2f}% is below the floor of {floor:g}% ({coverage.source})"
+            f"coverage {coverage.percent:.2f}% is below the coverage floor {floor:g}% ({coverage.source})"
         )
     elif coverage is not None:
         notes.append(f"coverage {coverage.percent:.2f}% (floor {floor:g}%)")

@@ -101,7 +101,7 @@ def test_coverage_floor_message_names_both_numbers() -> None:
     junit = parse_junit(read("pytest/junit-passing.xml"), source="j.xml")
     real = parse_coverage(read("coverage/coverage.xml"), source="coverage.xml")
     result = suite_gate(junit, real, floor=80)
-    assert result.reasons == ("coverage 60.00% is below the floor of 80% (coverage.xml)",)
+    assert result.reasons == ("coverage 60.00% is below the coverage floor 80% (coverage.xml)",)
     assert result.summary == "tests failed: 3 passed, 0 failed, 0 errored, 1 skipped, coverage 60.00%"
 
 

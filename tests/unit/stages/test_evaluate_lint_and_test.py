@@ -106,7 +106,7 @@ SETUP = (ran("install"), ran("install-coverage"))
     [
         (0, "pytest/junit-passing.xml", Status.PASSED, None),
         (60, "pytest/junit-passing.xml", Status.PASSED, None),
-        (80, "pytest/junit-passing.xml", Status.FAILED, "coverage 60.00% is below the floor of 80%"),
+        (80, "pytest/junit-passing.xml", Status.FAILED, "coverage 60.00% is below the coverage floor 80%"),
         (0, "pytest/junit-failing.xml", Status.FAILED, "1 failed, 0 errored of 3 test(s)"),
         (0, "pytest/junit-erroring.xml", Status.FAILED, "0 failed, 1 errored"),
         (0, "pytest/junit-empty.xml", Status.FAILED, "no tests were collected"),
