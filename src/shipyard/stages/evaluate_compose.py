@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.errors import ReportError
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.verdicts import broken_run
+from shipyard.stages.verdicts import broken_run, executor_report
 
 if TYPE_CHECKING:
     from shipyard.stages.outcome import StageOutcome
@@ -25,13 +23,9 @@ class EvaluateCompose:
         broken = broken_run(outcome, may_fail=("compose",))
         if broken:
             return broken
-        path = outcome.out_dir / HEALTH_JSON
-        try:
-            health = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return StageResult(status=Status.ERROR, summary=f"the compose stage wrote no {HEALTH_JSON}")
-        except ValueError as exc:
-            raise ReportError(f"{path}: not valid JSON: {exc}", fix="re-run the stage") from exc
+        health = executor_report(outcome, HEALTH_JSON, "compose")
+        if isinstance(health, StageResult):
+            return health
         problems = [str(p) for p in health.get("problems", [])]
         services = health.get("services", {})
         probes = health.get("probes", [])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.errors import ReportError
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.verdicts import broken_run
+from shipyard.stages.verdicts import broken_run, executor_report
 
 if TYPE_CHECKING:
     from shipyard.stages.outcome import StageOutcome
@@ -25,13 +23,9 @@ class EvaluatePublish:
         broken = broken_run(outcome)
         if broken:
             return broken
-        path = outcome.out_dir / PUBLISH_JSON
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return StageResult(status=Status.ERROR, summary=f"the publish stage wrote no {PUBLISH_JSON}")
-        except ValueError as exc:
-            raise ReportError(f"{path}: not valid JSON: {exc}", fix="re-run the stage") from exc
+        data = executor_report(outcome, PUBLISH_JSON, "publish")
+        if isinstance(data, StageResult):
+            return data
         refs = [str(r) for r in data.get("refs", [])]
         digest = str(data.get("digest", ""))
         return StageResult(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any, cast
 
+from shipyard.errors import ReportError
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
@@ -70,6 +72,20 @@ def from_gate(
         counts=counts,
         artifacts=artifacts,
     )
+
+
+def executor_report(outcome: StageOutcome, name: str, stage: str) -> dict[str, Any] | StageResult:
+    """A JSON report an executor wrote for a stage, or an ERROR result when it wrote none."""
+    path = outcome.out_dir / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return StageResult(status=Status.ERROR, summary=f"the {stage} stage wrote no {name}")
+    except ValueError as exc:
+        raise ReportError(f"{path}: not valid JSON: {exc}", fix="re-run the stage") from exc
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: not a JSON object", fix="re-run the stage")
+    return cast("dict[str, Any]", data)
 
 
 def missing(outcome: StageOutcome, label: str, name: str) -> StageResult:
