@@ -8,6 +8,7 @@ gate fails it; otherwise a skipped part makes the stage skipped, never passed.
 from __future__ import annotations
 
 import datetime as dt  # noqa: TC003 - a dataclass field type, resolved at runtime by the digest
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,21 @@ from shipyard.stages.verdicts import broken_run, last_line, report
 if TYPE_CHECKING:
     from shipyard.parsers.findings import Finding
     from shipyard.stages.outcome import StageOutcome
+
+
+NO_DB_MARKERS = ("vulnerability db", "db error")
+MAX_REASON = 160
+
+
+def why_not_run(tool: str, code: int, line: str) -> str:
+    """A short reason a scanner part could not run, from its last error line."""
+    if any(marker in line.lower() for marker in NO_DB_MARKERS):
+        return f"{tool} has no vulnerability DB and cannot download one here (air-gapped or offline)"
+    reason = re.sub(r"^\S*\d{4}-\d\d-\d\dT\S+\s+", "", line)  # drop the tool's timestamp
+    reason = re.sub(r"^(FATAL|ERROR)\s+", "", reason)
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "…"
+    return f"{tool} could not run (exit {code}): {reason}"
 
 
 @dataclass(frozen=True)
@@ -61,9 +77,7 @@ class EvaluateScan:
                 continue
             if code not in part.ok_exit_codes or found is None:
                 command = next(c for c in outcome.commands if c.label == part.label)
-                skipped.append(
-                    f"{part.label}: skipped: {part.tool} could not run (exit {code}): {last_line(command)}"
-                )
+                skipped.append(f"{part.label}: skipped: {why_not_run(part.tool, code, last_line(command))}")
                 continue
             parsed = (
                 parse_gitleaks(found[0], source=found[1])
