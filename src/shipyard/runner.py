@@ -192,7 +192,13 @@ async def _stage(
             return hit
     async with limiter:
         shutil.rmtree(out_dir, ignore_errors=True)
-        out_dir.mkdir(parents=True)
+        try:
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            return StageResult(
+                status=Status.ERROR,
+                summary=f"cannot create {out_dir}: {exc.strerror or exc} (fix: free space or pass --out)",
+            )
         run.state = "running"
         run.started = time.monotonic()
         events.stage_started(run)

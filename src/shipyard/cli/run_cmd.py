@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from rich.console import Console
 
 from shipyard.cli.app import selection_options
 from shipyard.cli.live import LiveView, summary_table
-from shipyard.errors import EngineError, GateFailedError
+from shipyard.errors import EngineError, GateFailedError, ReportError
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
@@ -39,6 +40,33 @@ SECRET_VARIABLES = (REGISTRY_USERNAME, REGISTRY_PASSWORD, COSIGN_KEY, COSIGN_PAS
 def secrets_from_env() -> dict[str, str]:
     """The publish secrets the user exported (COSIGN_KEY may be the key's PEM text or its path)."""
     return {name: os.environ[name] for name in SECRET_VARIABLES if name in os.environ}
+
+
+class TerminatedError(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, `kill`, `docker stop` of a wrapper): handled like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    del signum, frame
+    raise TerminatedError
+
+
+INTERRUPT_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+"""128 + the signal's number, as shells report a process the signal ended."""
+
+
+OUT_FIX = "pass --out a writable directory with free space"
+
+
+def _check_writable(out_root: Path) -> None:
+    """Fail before any container starts when the report directory cannot be written."""
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        probe = out_root / ".shipyard-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ReportError(f"cannot write reports to {out_root}: {exc.strerror or exc}", fix=OUT_FIX) from exc
 
 
 def _fail_all(state: RunState, reason: str) -> None:
@@ -88,6 +116,7 @@ def command(
         skip=skip,
     )
     session = open_session(source, selection, out=out)
+    _check_writable(session.out_root)
     console = Console(stderr=as_json)
     state = RunState(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}
@@ -95,6 +124,8 @@ def command(
     error: str | None = None
     stand_ins: list[str] = []
     executor_name = "docker"
+    interrupted_by = "SIGINT"
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         executor = _executor(offline)
     except EngineError as exc:
@@ -121,9 +152,10 @@ def command(
                 view,
                 RunOptions(jobs=jobs, use_cache=not no_cache, secrets=secrets_from_env()),
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         state.interrupted = True
-        error = "interrupted (SIGINT): every container of this run was removed"
+        interrupted_by = "SIGTERM" if isinstance(exc, TerminatedError) else "SIGINT"
+        error = f"interrupted ({interrupted_by}): every container of this run was removed"
     finally:
         executor.cleanup()
         stand_ins = executor.stand_ins()
@@ -138,7 +170,7 @@ def command(
             report_to=report_to,
         )
     if state.interrupted:
-        sys.exit(130)
+        sys.exit(INTERRUPT_EXIT[interrupted_by])
     if not state.ok:
         failed = [
             r.stage.id
@@ -184,13 +216,19 @@ def _finish(
     data = summary_data(
         state, project=session.project, git=session.git, executor=executor, stand_ins=stand_ins, error=error
     )
-    write_reports(
-        session.out_root,
-        data,
-        scan=session.project.config.scan,
-        today=session.context.today,
-        root=session.project.root,
-    )
+    try:
+        write_reports(
+            session.out_root,
+            data,
+            scan=session.project.config.scan,
+            today=session.context.today,
+            root=session.project.root,
+        )
+    except OSError as exc:
+        where = exc.filename or session.out_root
+        raise ReportError(
+            f"could not write the reports to {where}: {exc.strerror or exc}", fix=OUT_FIX
+        ) from exc
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:

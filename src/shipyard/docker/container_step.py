@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
@@ -80,6 +81,19 @@ class ContainerRunner:
         self._images = images
         self._tools = tools
         self._run_id = run_id
+        self._closing = threading.Event()
+        self._creating = 0
+        self._idle = threading.Condition()
+
+    def close(self, timeout: float = 30) -> None:
+        """Refuse new containers; wait (bounded) for creations in flight, which remove their own.
+
+        A stage's worker thread outlives a cancelled run (Ctrl-C, SIGTERM): without this, a
+        container created just after the cleanup listed the run's containers would stay behind.
+        """
+        self._closing.set()
+        with self._idle:
+            self._idle.wait_for(lambda: self._creating == 0, timeout=timeout)
 
     def labels(self, stage: Stage) -> dict[str, str]:
         """Labels every container of this run carries (what cleanup looks for)."""
@@ -95,6 +109,25 @@ class ContainerRunner:
         command: tuple[str, ...] = (),
     ) -> Any:
         """Create (not start) the step's container with the project's files and tools inside."""
+        with self._idle:
+            self._creating += 1
+        try:
+            return self._create(stage, step, context, keepalive=keepalive, command=command)
+        finally:
+            with self._idle:
+                self._creating -= 1
+                self._idle.notify_all()
+
+    def _create(
+        self,
+        stage: Stage,
+        step: ContainerStep,
+        context: StepContext,
+        *,
+        keepalive: bool,
+        command: tuple[str, ...],
+    ) -> Any:
+        self._refuse_when_closing()
         image = self._images.resolve(step.image, step.platform)
         for cache in step.caches:
             self._ensure_volume(volume_name(cache.name))
@@ -125,10 +158,15 @@ class ContainerRunner:
                 self._put(container, "/", pack_bytes(tool.dest.lstrip("/"), self._tools.get(tool)))
             for upstream, path in step.inputs_from:
                 self._put(container, "/", _prefixed_tree(context.upstream[upstream], path))
+            self._refuse_when_closing()
         except BaseException:
             container.remove(force=True)
             raise
         return container
+
+    def _refuse_when_closing(self) -> None:
+        if self._closing.is_set():
+            raise StageError("the run is stopping: no new container", fix="run it again")
 
     def _ensure_volume(self, name: str) -> None:
         try:

@@ -84,6 +84,7 @@ class DockerExecutor:
 
     def cleanup(self) -> None:
         """Synchronous cleanup, by label; and the publish step's temporary files."""
+        self.containers.close()
         self.compose.cleanup()
         self.publisher.cleanup()
         selector = {"label": f"{RUN_LABEL}={self.run_id}"}
