@@ -56,6 +56,7 @@ def _run(project: Path, *args: str, namespace: str) -> dict[str, object]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])
+        sys.stderr.write((project / ".shipyard" / "out" / "summary.md").read_text()[-3000:])
         msg = f"shipyard run {' '.join(args)} failed with exit {done.returncode}"
         raise SystemExit(msg)
     summary = json.loads(done.stdout)
@@ -95,7 +96,7 @@ def main() -> int:
             results["cold"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
             results["warm no-op"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
             source = next(p for p in sorted((project / "src").rglob("*.py")) if p.name != "__init__.py")
-            source.write_text(source.read_text() + "\n# one-file change\n")
+            source.write_text(source.read_text().rstrip("\n") + "\n\n\nBENCH_ONE_FILE_CHANGE = 1\n")
             results["one-file change"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
             results["matrix parallel (-j4, warm deps)"] = _run(
                 project, "test", "--no-cache", "--jobs", "4", namespace=namespace

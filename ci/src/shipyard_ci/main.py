@@ -16,7 +16,13 @@ from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
 from shipyard.stages.build import IMAGE_TAR, SCAN_TAR, build_stage_id
-from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, publish_secrets
+from shipyard.stages.publish import (
+    COSIGN_KEY,
+    COSIGN_PASSWORD,
+    REGISTRY_PASSWORD,
+    publish_repository,
+    publish_secrets,
+)
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, Stage
 from shipyard_ci.executor import LOG_FILE, DaggerExecutor
@@ -305,7 +311,7 @@ class Shipyard:
             raise PublishRefusedError("[tool.shipyard.publish] sign is on: pass --cosign-key")
         state, _ = await self.run(project, tier="full")
         _ = verdict(state)
-        repository = project.project.image_name
+        repository = publish_repository(project.project)
         variants = [self.image(project, p) for p in project.project.config.image.platforms]
         refs: list[str] = []
         for tag in tags:
