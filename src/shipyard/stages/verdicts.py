@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from shipyard.gates.result import GateResult
     from shipyard.stages.outcome import CommandOutcome, StageOutcome
 
+KILLED = 137
+"""128 + SIGKILL: the container (or the command) was killed."""
 STALE_LOCK_MARKERS = ("needs to be updated", "lockfile at `uv.lock` needs")
 
 
@@ -54,6 +56,9 @@ def broken_run(outcome: StageOutcome, *, may_fail: tuple[str, ...] = ()) -> Stag
             )
         if command.exit_code == 127:  # noqa: PLR2004 - "command not found"
             what = f"command not found: {command.argv[0]}"
+        elif command.exit_code == KILLED:
+            name = command.label or command.argv[0]
+            what = f"{name} was killed (exit 137, SIGKILL: `docker kill`, or out of memory)"
         else:
             name = command.label or command.argv[0]
             what = f"{name} failed with exit {command.exit_code}: {last_line(command)}"
