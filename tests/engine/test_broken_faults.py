@@ -23,7 +23,7 @@ pytestmark = pytest.mark.engine
 
 FAULTS_PY = EXAMPLES / "broken" / "faults.py"
 RUN_REPORTS = ("summary.json", "summary.md", "shipyard.sarif", "SHA256SUMS", "report.html")
-NO_DB = "DB error"
+NO_DB = "no vulnerability DB"
 """What trivy's vuln part says here: it cannot download its vulnerability DB."""
 
 
