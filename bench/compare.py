@@ -34,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _checkout import REPO, git_copy
+
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 NOX_VERSION = "2026.10.20"
 RUFF_VERSION = "0.16.5"
@@ -85,22 +86,6 @@ def _timed(argv: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[dict[str
     client = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     figures = {"wall_s": round(wall, 2), "client_cpu_s": round(client, 2), "host_cpu_s": round(host, 2)}
     return figures, done.stdout + done.stderr, done.returncode
-
-
-def _git_copy(example: str, into: Path) -> Path:
-    target = into / example
-    shutil.copytree(
-        REPO / "examples" / example,
-        target,
-        ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard"),
-    )
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-qm", "bench"],
-    ):
-        subprocess.run(argv, cwd=target, check=True)
-    return target
 
 
 def _change_one_file(project: Path) -> None:
@@ -304,9 +289,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="shipyard-compare-") as tmp:
         work = Path(tmp)
         runners = {
-            "shipyard": Shipyard(_git_copy(options.example, work / "shipyard"), namespace),
-            "handwritten": Handwritten(_git_copy(options.example, work / "handwritten"), namespace),
-            "nox": Nox(_git_copy(options.example, work / "nox"), work),
+            "shipyard": Shipyard(git_copy(options.example, work / "shipyard"), namespace),
+            "handwritten": Handwritten(git_copy(options.example, work / "handwritten"), namespace),
+            "nox": Nox(git_copy(options.example, work / "nox"), work),
         }
         try:
             for scenario in SCENARIOS:

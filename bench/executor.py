@@ -16,30 +16,13 @@ import json
 import os
 import resource
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _git_copy(example: str, into: Path) -> Path:
-    target = into / example
-    shutil.copytree(
-        REPO / "examples" / example,
-        target,
-        ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard"),
-    )
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-qm", "bench"],
-    ):
-        subprocess.run(argv, cwd=target, check=True)
-    return target
+from _checkout import REPO, git_copy
 
 
 def _run(project: Path, *args: str, namespace: str) -> dict[str, object]:
@@ -91,7 +74,7 @@ def main() -> int:
     stages = ("lint", "test")
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as tmp:
-        project = _git_copy(options.example, Path(tmp))
+        project = git_copy(options.example, Path(tmp))
         try:
             results["cold"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
             results["warm no-op"] = _run(project, *stages, "--jobs", "4", namespace=namespace)

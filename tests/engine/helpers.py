@@ -46,3 +46,21 @@ def summary(project: Path) -> dict[str, dict[str, object]]:
     """Stage id → stage entry of the run's summary.json."""
     data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
     return {stage["id"]: stage for stage in data["stages"]}
+
+
+def cosign_binary(directory: Path) -> Path:
+    """The cosign executable copied out of the pinned cosign image (seeded stand-in here)."""
+    from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES  # noqa: PLC0415 - only these tests need it
+
+    image = DEFAULT_TOOL_IMAGES["cosign"]
+    holder = subprocess.run(
+        ["docker", "create", "--entrypoint", "/none", image.tagged],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    try:
+        subprocess.run(["docker", "cp", f"{holder}:{image.binary}", str(directory / "cosign")], check=True)
+    finally:
+        subprocess.run(["docker", "rm", "-f", holder], capture_output=True, check=False)
+    return directory / "cosign"

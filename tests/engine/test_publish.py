@@ -32,7 +32,7 @@ from shipyard.oci.reference import Repository
 from shipyard.oci.registry import RegistryClient
 from shipyard.session import Selection, open_session
 from shipyard.stages.spec import PublishStep
-from tests.engine.helpers import git_copy, shipyard, summary
+from tests.engine.helpers import cosign_binary, git_copy, shipyard, summary
 
 if TYPE_CHECKING:
     from shipyard.stages.outcome import StageOutcome
@@ -96,20 +96,6 @@ def _raw_get(path: str, user: str, password: str, accept: str = OCI_INDEX) -> tu
         return exc.code, exc.read()
 
 
-def _cosign_binary(directory: Path) -> Path:
-    holder = subprocess.run(
-        ["docker", "create", "--entrypoint", "/none", COSIGN_IMAGE],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    try:
-        subprocess.run(["docker", "cp", f"{holder}:/ko-app/cosign", str(directory / "cosign")], check=True)
-    finally:
-        subprocess.run(["docker", "rm", "-f", holder], capture_output=True, check=False)
-    return directory / "cosign"
-
-
 def _commit_all(project: Path, message: str) -> None:
     for argv in (
         ["git", "add", "-A"],
@@ -122,7 +108,7 @@ def _commit_all(project: Path, message: str) -> None:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     user, password = _credentials()
     keys = tmp_path_factory.mktemp("keys")
-    cosign = _cosign_binary(keys)
+    cosign = cosign_binary(keys)
     subprocess.run(
         [str(cosign), "generate-key-pair"],
         cwd=keys,

@@ -33,7 +33,7 @@ import pytest
 
 from shipyard.session import Selection, open_session
 from shipyard.stages.spec import BuildStep, ContainerStep
-from tests.engine.helpers import REPO, git_copy, shipyard
+from tests.engine.helpers import REPO, cosign_binary, git_copy, shipyard
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -81,18 +81,8 @@ class ArgvSampler:
 
 
 def _cosign_key_pair(directory: Path, password: str) -> str:
-    holder = subprocess.run(
-        ["docker", "create", "--entrypoint", "/none", COSIGN_IMAGE],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    try:
-        subprocess.run(["docker", "cp", f"{holder}:/ko-app/cosign", str(directory / "cosign")], check=True)
-    finally:
-        subprocess.run(["docker", "rm", "-f", holder], capture_output=True, check=False)
     subprocess.run(
-        [str(directory / "cosign"), "generate-key-pair"],
+        [str(cosign_binary(directory)), "generate-key-pair"],
         cwd=directory,
         env={"COSIGN_PASSWORD": password, "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -1,4 +1,8 @@
-"""The engine-agnostic core imports no engine SDK: checked in a fresh interpreter."""
+"""What a module imports, checked in a fresh interpreter.
+
+The engine-agnostic core loads no engine SDK (docker, dagger), and nothing but `shipyard serve`
+loads the web framework and the database layer.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,20 @@ import sys
 
 import pytest
 
+ENGINES = frozenset({"docker", "dagger"})
+WEB = frozenset({"starlette", "sqlalchemy", "alembic", "uvicorn", "psycopg"})
+
 PROBE = """
 import sys
 import {modules}
-print(",".join(sorted({{m.split(".")[0] for m in sys.modules}} & {{"docker", "dagger"}})))
+print(",".join(sorted({{m.split(".")[0] for m in sys.modules}} & {watched!r})))
 """
 
 
-def engines_loaded_by(*modules: str) -> str:
+def loaded_by(watched: frozenset[str], *modules: str) -> str:
+    """Which of `watched` a fresh interpreter has loaded after importing `modules`."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(modules=", ".join(modules))],
+        [sys.executable, "-c", PROBE.format(modules=", ".join(modules), watched=set(watched))],
         capture_output=True,
         text=True,
         check=True,
@@ -26,16 +34,28 @@ def engines_loaded_by(*modules: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "modules",
+    ("watched", "modules"),
     [
-        ("shipyard.plan",),
-        ("shipyard.plan.graph", "shipyard.session", "shipyard.runner"),
-        ("shipyard.cli.plan_cmd", "shipyard.cli.run_cmd", "shipyard.reports.write"),
+        (ENGINES, ("shipyard.plan",)),
+        (ENGINES, ("shipyard.plan.graph", "shipyard.session", "shipyard.runner")),
+        (ENGINES, ("shipyard.cli.plan_cmd", "shipyard.cli.run_cmd", "shipyard.reports.write")),
+        (WEB, ("shipyard.plan",)),
+        (WEB, ("shipyard.cli.app", "shipyard.cli.run_cmd", "shipyard.cli.serve_cmd")),
+        (WEB, ("shipyard.reports.write", "shipyard.reports.html", "shipyard.serve", "shipyard.serve.client")),
     ],
 )
-def test_the_core_imports_no_engine(modules: tuple[str, ...]) -> None:
-    assert engines_loaded_by(*modules) == ""
+def test_module_loads_none_of_the_watched(watched: frozenset[str], modules: tuple[str, ...]) -> None:
+    assert loaded_by(watched, *modules) == ""
 
 
-def test_the_probe_sees_an_engine_when_one_is_imported() -> None:
-    assert engines_loaded_by("shipyard.docker.executor") == "docker"
+@pytest.mark.parametrize(
+    ("watched", "module", "expected"),
+    [
+        (ENGINES, "shipyard.docker.executor", "docker"),
+        (WEB, "shipyard.serve.app", "alembic,sqlalchemy,starlette"),
+    ],
+)
+def test_the_probe_sees_them_when_they_are_imported(
+    watched: frozenset[str], module: str, expected: str
+) -> None:
+    assert loaded_by(watched, module) == expected

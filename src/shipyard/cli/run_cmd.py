@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -122,25 +123,24 @@ def command(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}
     )
     error: str | None = None
-    stand_ins: list[str] = []
     executor_name = "docker"
     interrupted_by = "SIGINT"
     signal.signal(signal.SIGTERM, _terminate)
+    finish = functools.partial(
+        _finish,
+        session=session,
+        state=state,
+        executor=executor_name,
+        console=console,
+        as_json=as_json,
+        report_to=report_to,
+    )
     try:
         executor = _executor(offline)
     except EngineError as exc:
         error = exc.one_line()
         _fail_all(state, error)
-        _finish(
-            session=session,
-            state=state,
-            executor=executor_name,
-            stand_ins=stand_ins,
-            error=error,
-            console=console,
-            as_json=as_json,
-            report_to=report_to,
-        )
+        finish(stand_ins=[], error=error)
         raise
     try:
         with LiveView(state, console, verbose=verbose) as view:
@@ -158,17 +158,7 @@ def command(
         error = f"interrupted ({interrupted_by}): every container of this run was removed"
     finally:
         executor.cleanup()
-        stand_ins = executor.stand_ins()
-        _finish(
-            session=session,
-            state=state,
-            executor=executor_name,
-            stand_ins=stand_ins,
-            error=error,
-            console=console,
-            as_json=as_json,
-            report_to=report_to,
-        )
+        finish(stand_ins=executor.stand_ins(), error=error)
     if state.interrupted:
         sys.exit(INTERRUPT_EXIT[interrupted_by])
     if not state.ok:
