@@ -275,6 +275,7 @@ def test_a_stage_container_runs_without_extra_privilege(tmp_path: Path) -> None:
         assert not host.get("Devices")
         options: list[str] = host.get("SecurityOpt") or []
         assert not [o for o in options if "unconfined" in o]
+        assert "no-new-privileges" in options, "a setuid binary could raise a stage's privileges"
         mounts = [m.get("Source", "") + " " + m.get("Destination", "") for m in container["Mounts"]]
         assert not [m for m in mounts if "docker.sock" in m], mounts
         assert not [m for m in container["Mounts"] if m["Type"] == "bind"], "a host path is bind-mounted"

@@ -142,6 +142,8 @@ class ContainerRunner:
             volumes={volume_name(c.name): {"bind": c.path, "mode": "rw"} for c in step.caches},
             platform=step.platform,
             network_disabled=not step.network,
+            # no setuid/setcap binary in a stage's image can raise its privileges
+            security_opt=["no-new-privileges"],
             detach=True,
         )
         try:
