@@ -15,6 +15,7 @@ import dagger
 from dagger import dag
 
 from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
+from shipyard.stages.compose import probe_label
 from shipyard.stages.spec import WORKDIR
 
 if TYPE_CHECKING:
@@ -108,31 +109,20 @@ def probe_argv(step: ComposeStep, probe: object) -> list[str]:
     raise TypeError(msg)
 
 
-def describe(probe: object) -> str:
-    """A probe in a few words, for the health report."""
-    if isinstance(probe, HttpProbe):
-        return f"http {probe.service}:{probe.port}{probe.path}"
-    if isinstance(probe, TcpProbe):
-        return f"tcp {probe.service}:{probe.port}"
-    if isinstance(probe, ExecProbe):
-        return f"exec {probe.service}: {' '.join(probe.command)}"
-    return repr(probe)
-
-
 def probe_problem(probe: object, exit_code: int, output: str) -> str | None:
     """Why one probe attempt failed, or None."""
     if isinstance(probe, HttpProbe):
         if probe.status // 100 != 2:  # noqa: PLR2004 - busybox wget only tells 2xx from the rest
-            return f"{describe(probe)}: status {probe.status} cannot be checked with busybox wget"
+            return f"{probe_label(probe)}: status {probe.status} cannot be checked with busybox wget"
         if exit_code != 0:
             return (
                 f"http {probe.service}:{probe.port}{probe.path}: no {probe.status} answer (exit {exit_code})"
             )
         if probe.body is not None and probe.body not in output:
-            return f"{describe(probe)}: body lacks {probe.body!r}"
+            return f"{probe_label(probe)}: body lacks {probe.body!r}"
         return None
     if exit_code != 0:
-        return f"{describe(probe)}: failed (exit {exit_code})"
+        return f"{probe_label(probe)}: failed (exit {exit_code})"
     return None
 
 

@@ -17,7 +17,7 @@ import dagger
 from dagger import dag
 
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
-from shipyard.stages.compose import HEALTH_JSON
+from shipyard.stages.compose import HEALTH_JSON, probe_label
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep
 from shipyard_ci import compose
@@ -194,7 +194,7 @@ class DaggerExecutor:
             for index, probe in enumerate(step.probes):
                 problem = await self._probe(step, up, index, probe)
                 if problem is None:
-                    passed.append(compose.describe(probe))
+                    passed.append(probe_label(probe))
                 else:
                     problems.append(problem)
         logs = ""

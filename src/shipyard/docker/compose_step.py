@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
 from shipyard.docker.container_step import RUN_LABEL
-from shipyard.stages.compose import HEALTH_JSON
+from shipyard.stages.compose import HEALTH_JSON, probe_label
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ def _probe_with_retries(
     health: Health,
     emit: Callable[[str], None],
 ) -> dict[str, object]:
-    name = _probe_name(probe)
+    name = probe_label(probe)
     error = ""
     for attempt in range(step.retries + 1):
         if attempt:
@@ -250,14 +250,6 @@ def _probe_with_retries(
             return {"name": name, "ok": True, "attempts": attempt + 1}
         emit(f"probe {name}: {error}")
     return {"name": name, "ok": False, "attempts": step.retries + 1, "error": error}
-
-
-def _probe_name(probe: HttpProbe | TcpProbe | ExecProbe) -> str:
-    if isinstance(probe, HttpProbe):
-        return f"http {probe.service}:{probe.port}{probe.path}"
-    if isinstance(probe, TcpProbe):
-        return f"tcp {probe.service}:{probe.port}"
-    return f"exec {probe.service}: {' '.join(probe.command)}"
 
 
 def _probe_once(  # noqa: PLR0911 - one return per way a probe fails

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS
 from shipyard.stages.evaluate_compose import EvaluateCompose
@@ -13,6 +14,17 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
 
 HEALTH_JSON = "compose-health.json"
+
+
+def probe_label(probe: object) -> str:
+    """A probe in a few words, as both executors name it in the health report."""
+    if isinstance(probe, HttpProbe):
+        return f"http {probe.service}:{probe.port}{probe.path}"
+    if isinstance(probe, TcpProbe):
+        return f"tcp {probe.service}:{probe.port}"
+    if isinstance(probe, ExecProbe):
+        return f"exec {probe.service}: {' '.join(probe.command)}"
+    return repr(probe)
 
 
 def compose_stage(project: Project, platform: str) -> Stage:
