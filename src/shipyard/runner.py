@@ -184,9 +184,7 @@ async def _stage(
         return _skip(f"needs {blocked}, which did not pass")
     if options.use_cache and stage.cacheable:
         hit = cache.lookup(stage.id, run.digest)
-        if hit is not None:
-            cache.restore(stage.id, out_dir)
-            await executor.restore(stage, out_dir)
+        if hit is not None and await _reuse(stage, cache, executor, out_dir):
             run.cached = True
             run.started = run.finished = time.monotonic()
             return hit
@@ -224,6 +222,16 @@ async def _stage(
     if stage.cacheable:
         cache.store(stage.id, run.digest, result, out_dir)
     return result
+
+
+async def _reuse(stage: Stage, cache: StageCache, executor: Executor, out_dir: Path) -> bool:
+    """Put a cached stage's reports back and let the executor restore what it needs (an image)."""
+    cache.restore(stage.id, out_dir)
+    try:
+        await executor.restore(stage, out_dir)
+    except ShipyardError:
+        return False  # e.g. the engine lost the image and the tarball is gone: run the stage again
+    return True
 
 
 def _passed(run: StageRun) -> bool:

@@ -71,6 +71,7 @@ class FakeExecutor:
     running: int = 0
     peak: int = 0
     restored: list[str] = field(default_factory=list[str])
+    cannot_restore: frozenset[str] = frozenset()
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         self.calls.append(stage.id)
@@ -99,6 +100,8 @@ class FakeExecutor:
     async def restore(self, stage: Stage, out_dir: Path) -> None:
         del out_dir
         self.restored.append(stage.id)
+        if stage.id in self.cannot_restore:
+            raise EngineError(f"{stage.id}: the cached image is gone", fix="run it again")
 
     async def close(self) -> None:
         return None
@@ -212,6 +215,18 @@ def test_a_second_run_with_the_same_digests_is_all_cache_hits(tmp_path: Path) ->
     assert all(r.cached for r in state.runs.values())
     assert statuses(state) == {"a": "passed", "b": "passed"}
     assert (tmp_path / "out" / "b" / "verdict.txt").read_text(encoding="utf-8") == "ok"
+
+
+def test_a_cache_hit_the_executor_cannot_restore_runs_again(tmp_path: Path) -> None:
+    plan = Plan(stages=(stage("a"), stage("b", "a")))
+    run(plan, FakeExecutor(), tmp_path)
+    second = FakeExecutor(cannot_restore=frozenset({"a"}))
+    state = run(plan, second, tmp_path)
+    assert second.calls == ["a"]
+    assert second.restored == ["a", "b"]
+    assert not state.runs["a"].cached
+    assert state.runs["b"].cached
+    assert statuses(state) == {"a": "passed", "b": "passed"}
 
 
 def test_a_changed_digest_or_no_cache_runs_again(tmp_path: Path) -> None:
