@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: a copy of an example as its own git checkout."""
+"""What the benchmark scripts share: an example as its own git checkout, and cleaning cache volumes."""
 
 from __future__ import annotations
 
@@ -24,3 +24,16 @@ def git_copy(example: str, into: Path) -> Path:
     ):
         subprocess.run(argv, cwd=target, check=True)
     return target
+
+
+def remove_cache_volumes(namespace: str) -> None:
+    """Remove the cache volumes of a benchmark's SHIPYARD_CACHE_NAMESPACE (real runs' caches stay)."""
+    listed = subprocess.run(
+        ["docker", "volume", "ls", "--quiet", "--filter", f"name=-{namespace}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = [n for n in listed.stdout.split() if n.endswith(f"-{namespace}")]
+    if names:
+        subprocess.run(["docker", "volume", "rm", "--force", *names], capture_output=True, check=False)

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _checkout import REPO, git_copy
+from _checkout import REPO, git_copy, remove_cache_volumes
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 NOX_VERSION = "2026.10.20"
@@ -124,15 +124,7 @@ class Shipyard:
 
     def cleanup(self) -> None:
         """Remove the cache volumes of this benchmark's namespace."""
-        listed = subprocess.run(
-            ["docker", "volume", "ls", "--quiet", "--filter", f"name=-{self.namespace}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        names = [n for n in listed.stdout.split() if n.endswith(f"-{self.namespace}")]
-        if names:
-            subprocess.run(["docker", "volume", "rm", "--force", *names], capture_output=True, check=False)
+        remove_cache_volumes(self.namespace)
 
 
 class Handwritten:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _checkout import REPO, git_copy
+from _checkout import REPO, git_copy, remove_cache_volumes
 
 
 def _run(project: Path, *args: str, namespace: str) -> dict[str, object]:
@@ -52,18 +52,6 @@ def _run(project: Path, *args: str, namespace: str) -> dict[str, object]:
     }
 
 
-def _remove_volumes(namespace: str) -> None:
-    listed = subprocess.run(
-        ["docker", "volume", "ls", "--quiet", "--filter", f"name=-{namespace}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    names = [n for n in listed.stdout.split() if n.endswith(f"-{namespace}")]
-    if names:
-        subprocess.run(["docker", "volume", "rm", "--force", *names], capture_output=True, check=True)
-
-
 def main() -> int:
     """Run the scenarios and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -88,7 +76,7 @@ def main() -> int:
                 project, "test", "--no-cache", "--jobs", "1", namespace=namespace
             )
         finally:
-            _remove_volumes(namespace)
+            remove_cache_volumes(namespace)
     cold = float(str(results["cold"]["wall_s"]))
     parallel = float(str(results["matrix parallel (-j4, warm deps)"]["wall_s"]))
     serial = float(str(results["matrix serial (-j1, warm deps)"]["wall_s"]))

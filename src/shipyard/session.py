@@ -63,16 +63,21 @@ def publish_tags(project: Project, git: GitInfo) -> tuple[str, ...]:
         return (f"sha-{git.short_sha}",)
 
 
+def plan_context(project: Project, git: GitInfo, *, today: dt.date | None = None) -> PlanContext:
+    """The facts a plan depends on besides the files: git, today's date, the host, the publish tags."""
+    return PlanContext(
+        git=git,
+        today=today or dt.datetime.now(tz=dt.timezone.utc).date(),
+        host_platform=host_platform(),
+        tags=publish_tags(project, git),
+    )
+
+
 def open_session(source: Path, selection: Selection, *, out: Path | None = None) -> Session:
     """Load the project and plan the run."""
     project = load_project(source)
     git = read_git(project.root)
-    context = PlanContext(
-        git=git,
-        today=dt.datetime.now(tz=dt.timezone.utc).date(),
-        host_platform=host_platform(),
-        tags=publish_tags(project, git),
-    )
+    context = plan_context(project, git)
     plan = build_plan(
         project,
         context,

@@ -19,9 +19,9 @@ from shipyard.config.load import load_project
 from shipyard.gitinfo import NO_GIT, GitInfo
 from shipyard.plan.cache import StageCache
 from shipyard.plan.digest import stage_digests
-from shipyard.plan.graph import Plan, PlanContext, all_stages, build_plan, host_platform
+from shipyard.plan.graph import Plan, PlanContext, all_stages, build_plan
 from shipyard.plan.sources import hash_files, list_files, select
-from shipyard.session import publish_tags
+from shipyard.session import plan_context
 
 if TYPE_CHECKING:
     import dagger
@@ -98,12 +98,7 @@ class Loaded:
 def loaded(root: Path, git: GitInfo, *, today: dt.date | None = None) -> Loaded:
     """Load an exported project with the core."""
     project = load_project(root)
-    context = PlanContext(
-        git=git,
-        today=today or dt.datetime.now(tz=dt.timezone.utc).date(),
-        host_platform=host_platform(),
-        tags=publish_tags(project, git),
-    )
+    context = plan_context(project, git, today=today)
     return Loaded(root=project.root, project=project, context=context, files=list_files(project.root))
 
 
