@@ -20,6 +20,10 @@ WORKDIR = "/src"
 """Where the project's files are placed inside a step's container."""
 OUTDIR = "/out"
 """Where a step writes its reports; executors copy it out after the last command."""
+LOG_FILE = "log.txt"
+"""Each stage's full log, written by the executor into the stage's output directory."""
+TAIL_LINES = 30
+"""How many last lines of a command's output an executor keeps for messages (CommandOutcome)."""
 
 
 @dataclass(frozen=True)

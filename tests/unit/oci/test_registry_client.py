@@ -1,7 +1,8 @@
 """The registry client against a small in-process registry that speaks the Bearer token flow.
 
 The local test registry uses Basic auth (tests/engine/test_publish.py); ghcr.io and most clouds
-use Bearer tokens, so that flow, and the rollback of moved tags, are checked here over real HTTP.
+use Bearer tokens, so that flow, and the core's rollback of moved tags (shipyard.publish.tags), are
+checked here over real HTTP.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
-from shipyard.docker.publish_step import _Log, _move_tags  # pyright: ignore[reportPrivateUsage]
 from shipyard.errors import PublishError
-from shipyard.executor import StepContext
 from shipyard.oci.auth import Credentials
 from shipyard.oci.media import OCI_INDEX
 from shipyard.oci.reference import Repository
 from shipyard.oci.registry import Manifest, RegistryAuthError, RegistryClient
-from shipyard.oci.scrub import Scrubber
+from shipyard.publish.tags import move_tags
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 USER, PASSWORD, TOKEN = "me", "right-password", "tok-123"
 
@@ -126,9 +124,7 @@ def test_a_refused_token_request_names_the_registry_and_the_user(registry: str) 
         client.login()
 
 
-def test_a_failed_tag_put_puts_the_moved_tags_back_and_names_what_cannot_be_undone(
-    registry: str, tmp_path: Path
-) -> None:
+def test_a_failed_tag_put_puts_the_moved_tags_back_and_names_what_cannot_be_undone(registry: str) -> None:
     client = RegistryClient(Repository.parse(f"{registry}/acme/app"), Credentials(USER, PASSWORD))
     client.login()
     FakeRegistry.manifests["latest"] = (b'{"old":1}', OCI_INDEX)
@@ -138,9 +134,8 @@ def test_a_failed_tag_put_puts_the_moved_tags_back_and_names_what_cannot_be_undo
         "broken": None,
     }
     lines: list[str] = []
-    log = _Log(StepContext(root=tmp_path, files=(), out_dir=tmp_path, log=lines.append), Scrubber([]))
     with pytest.raises(PublishError) as caught:
-        _move_tags(client, ("latest", "sha-1234567", "broken"), b'{"new":1}', previous, log)
+        move_tags(client, ("latest", "sha-1234567", "broken"), b'{"new":1}', previous, lines.append)
     message = caught.value.message
     assert "PUT acme/app manifests/broken answered 500: UNKNOWN: disk full" in message
     assert "the tags moved so far were put back" in message

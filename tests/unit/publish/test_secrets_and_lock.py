@@ -1,4 +1,4 @@
-"""Preflight pieces of the publish step that need no engine: secrets, the cosign key, the lock."""
+"""Preflight pieces of publishing that need no engine: secrets, the cosign key, the lock."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shipyard.docker.publish_step import Secrets, cosign_key_bytes, publish_lock
 from shipyard.errors import PublishError
+from shipyard.publish.lock import publish_lock
+from shipyard.publish.secrets import Secrets, cosign_key_bytes
 
 if TYPE_CHECKING:
     from pathlib import Path
