@@ -1,26 +1,44 @@
 """The core's Executor interface on Dagger: the core runner drives it, the core evaluates.
 
-Each stage's output directory stays a Dagger `Directory` (downstream stages mount it, image
-tarballs never leave the engine for that) and is also exported into the module runtime's
-filesystem, where the core's evaluate functions and report writers read it.
+Each stage's output directory stays a Dagger `Directory` (downstream stages mount it) and is also
+exported into the module runtime's filesystem, where the core's evaluate functions and report
+writers read it. Image archives stay in the engine: a build stage exports only its metadata, and
+publish exports the archives it pushes for the core's OCI client.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
 from typing import TYPE_CHECKING, cast
 
 import anyio
+import anyio.to_thread
 import dagger
 from dagger import dag
 
+from shipyard.publish.run import run_publish
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
-from shipyard.stages.compose import HEALTH_JSON, probe_label
+from shipyard.stages.compose_inspect import services_in_config
+from shipyard.stages.compose_observation import HEALTH_JSON, LOGS_TXT, ComposeObservation, ProbeAttempt
+from shipyard.stages.evaluate_compose import setup_error
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
-from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep
+from shipyard.stages.probe_verdict import PROBE_PAUSE, attempts_allowed, probe_label, probe_passed
+from shipyard.stages.publish import publish_params
+from shipyard.stages.sbom import CYCLONEDX_JSON
+from shipyard.stages.spec import (
+    LOG_FILE,
+    OUTDIR,
+    TAIL_LINES,
+    BuildStep,
+    ComposeStep,
+    ContainerStep,
+    PublishStep,
+)
 from shipyard_ci import compose
+from shipyard_ci.publish import DaggerSigner, publish_inputs
 from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
 
 if TYPE_CHECKING:
@@ -28,18 +46,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from shipyard.executor import StepContext
+    from shipyard.stages.probe_verdict import AnyProbe
     from shipyard.stages.spec import Stage
 
-TAIL_LINES = 30
-LOG_FILE = "log.txt"
 OCI_LABELS = (
     "org.opencontainers.image.revision",
     "org.opencontainers.image.version",
     "org.opencontainers.image.created",
 )
-COMPOSE_LOGS = "compose-logs.txt"
-PROBE_PAUSE = 1.0
-"""Seconds between probe attempts (the core's retries are one second apart)."""
 
 
 def _tail(*texts: str) -> str:
@@ -83,11 +97,7 @@ class DaggerExecutor:
             return await self._run_build(stage, action, context)
         if isinstance(action, ComposeStep):
             return await self._run_compose(stage, action, context)
-        return StageOutcome(
-            stage_id=stage.id,
-            out_dir=context.out_dir,
-            error="publish runs through `dagger call publish`, after this graph passed",
-        )
+        return await self._run_publish(stage, action, context)
 
     async def restore(self, stage: Stage, out_dir: Path) -> None:
         """Nothing to restore: the engine's own cache makes repeated stages cheap."""
@@ -156,64 +166,88 @@ class DaggerExecutor:
         )
         self.images[stage.id] = image
         self.outputs[stage.id] = out
-        _ = await out.export(str(context.out_dir))
+        (context.out_dir / METADATA_JSON).write_text(json.dumps(metadata, indent=2, sort_keys=True), "utf-8")
         ok = CommandOutcome(label="build", argv=argv, exit_code=0)
         return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(ok,), metadata=metadata)
 
+    async def _run_publish(self, stage: Stage, step: PublishStep, context: StepContext) -> StageOutcome:
+        """The core's publish, with the archives exported from the engine and a signer on the engine."""
+        inputs = await publish_inputs(step, context, self.outputs)
+        signer = None
+        if step.sign and "sbom" in self.outputs:
+            sbom = self.outputs["sbom"].file(CYCLONEDX_JSON)
+            signer = DaggerSigner(publish_params(stage.params), sbom, self.secrets)
+        call = functools.partial(run_publish, stage, step, context, inputs, signer)
+        return await anyio.to_thread.run_sync(call)
+
     async def _run_compose(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
-        daemon = compose.dockerd()
         # started explicitly so the stack stays up between the execs that probe it
-        daemon = await daemon.start()
+        daemon = await compose.dockerd().start()
         try:
-            health, logs = await self._compose_health(stage, step, context, daemon)
+            seen, logs = await self._compose_health(stage, step, context, daemon)
         finally:
             _ = await daemon.stop()
-        text = json.dumps(health, indent=2)
+        text = seen.to_json()
         out = dag.directory().with_new_file(HEALTH_JSON, text)
         (context.out_dir / HEALTH_JSON).write_text(text, encoding="utf-8")
-        if logs:
-            out = out.with_new_file(COMPOSE_LOGS, logs)
-            (context.out_dir / COMPOSE_LOGS).write_text(logs, encoding="utf-8")
+        if seen.logs:
+            out = out.with_new_file(seen.logs, logs)
+            (context.out_dir / seen.logs).write_text(logs, encoding="utf-8")
         self.outputs[stage.id] = out
-        return StageOutcome(stage_id=stage.id, out_dir=context.out_dir)
+        ran = seen.up or seen.image_load or seen.config
+        command = CommandOutcome(
+            label="compose", argv=ran.argv, exit_code=ran.exit_code, output_tail=ran.output
+        )
+        return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(command,))
 
     async def _compose_health(
         self, stage: Stage, step: ComposeStep, context: StepContext, daemon: dagger.Service
-    ) -> tuple[dict[str, object], str]:
+    ) -> tuple[ComposeObservation, str]:
         tree = self.tree(stage, context.files) or dag.directory()
         image = self.outputs.get(step.image_from) if step.image_from else None
         # a nonce: a cached `up` would leave no stack running in this daemon for the probes
-        up = compose.cli(step, tree, image, daemon, nonce=secrets.token_hex(8))
-        problems: list[str] = []
-        passed: list[str] = []
-        code, output = await up.exit_code(), await up.combined_output()
-        if code != 0:
-            problems.append(f"docker compose up --wait failed (exit {code}): {_tail(output)[-300:]}")
-        ps = await up.with_exec(compose.compose_argv(step, "ps", "--all", "--format", "json")).stdout()
-        if not problems:
+        nonce = secrets.token_hex(8)
+        ctr = compose.cli(step, tree, image, daemon, nonce=nonce)
+        _, config, printed = await compose.observe_exec(ctr, compose.config_argv(step))
+        seen = ComposeObservation(executor=self.name, config=config)
+        if config.exit_code == 0:
+            found = services_in_config(printed, source=f"docker compose config of {step.file}")
+            seen = seen.model_copy(update={"services_in_file": found})
+        if image is not None and setup_error(step, seen) is None:
+            ctr, load = await compose.load_image(ctr)
+            seen = seen.model_copy(update={"image_load": load})
+        if setup_error(step, seen) is not None:  # the core says the stack cannot be tried
+            return seen, ""
+        up_ctr, up, _ = await compose.observe_exec(ctr, compose.up_argv(step))
+        services = await compose.inspect_services(up_ctr, step)
+        attempts: list[ProbeAttempt] = []
+        if up.exit_code == 0:
+            probe_ctr = compose.prober(step, daemon, nonce=nonce)
             for index, probe in enumerate(step.probes):
-                problem = await self._probe(step, up, index, probe)
-                if problem is None:
-                    passed.append(probe_label(probe))
-                else:
-                    problems.append(problem)
-        logs = ""
-        if problems:
-            logs = await up.with_exec(compose.compose_argv(step, "logs", "--no-color")).stdout()
-        return {"services": compose.services(ps), "probes": passed, "problems": problems}, logs
+                attempts += await self._probe(step, up_ctr, probe_ctr, index, probe)
+        logs_argv = compose.compose_argv(step, "logs", "--no-color", "--timestamps")
+        _, _, logs = await compose.observe_exec(up_ctr, logs_argv)
+        update = {"up": up, "services": services, "attempts": tuple(attempts), "logs": LOGS_TXT}
+        return seen.model_copy(update=update), logs
 
     @staticmethod
-    async def _probe(step: ComposeStep, up: dagger.Container, index: int, probe: object) -> str | None:
-        problem: str | None = None
-        for attempt in range(step.retries + 1):
-            run = up.with_env_variable("SHIPYARD_PROBE_ATTEMPT", f"{index}.{attempt}").with_exec(
-                compose.probe_argv(step, probe), expect=dagger.ReturnType.ANY
+    async def _probe(
+        step: ComposeStep, up: dagger.Container, probe_ctr: dagger.Container, index: int, probe: AnyProbe
+    ) -> list[ProbeAttempt]:
+        """Every attempt of one probe: the core's count and pause, stopping once the core says passed."""
+        label = probe_label(probe)
+        attempts: list[ProbeAttempt] = []
+        for number in range(1, attempts_allowed(step) + 1):
+            if number > 1:
+                await anyio.sleep(PROBE_PAUSE)
+            fields = await compose.attempt_fields(step, up, probe_ctr, probe, f"{index}.{number}")
+            attempt = ProbeAttempt.model_validate(
+                {"probe": index, "label": label, "attempt": number, **fields}
             )
-            problem = compose.probe_problem(probe, await run.exit_code(), await run.stdout())
-            if problem is None:
-                return None
-            await anyio.sleep(PROBE_PAUSE)
-        return problem
+            attempts.append(attempt)
+            if probe_passed(probe, attempt):
+                break
+        return attempts
 
 
 def _exec_exit(exc: dagger.ExecError) -> int:

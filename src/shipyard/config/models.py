@@ -21,6 +21,8 @@ SEVERITIES: tuple[Severity, ...] = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICA
 """Trivy's severities, least severe first."""
 
 Tier = Literal["essential", "extended", "full"]
+TIERS: tuple[Tier, ...] = ("essential", "extended", "full")
+"""The tiers, smallest first."""
 TagRule = Literal["sha", "semver", "latest", "branch"]
 Platform = Literal["linux/amd64", "linux/arm64"]
 

@@ -10,6 +10,7 @@ import platform as host
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.config.models import TIERS
 from shipyard.errors import ConfigError
 from shipyard.stages.build import build_stage, build_stage_id
 from shipyard.stages.compose import compose_stage
@@ -117,6 +118,14 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     return {stage.id: stage for stage in stages}
 
 
+def tier_named(value: str) -> Tier:
+    """A tier by name; any other name is a ConfigError naming the valid ones."""
+    for tier in TIERS:
+        if value == tier:
+            return tier
+    raise ConfigError(f"unknown tier {value!r}", fix=f"use one of: {', '.join(TIERS)}")
+
+
 def _tier_ids(project: Project, tier: Tier) -> list[str]:
     ids = ["lint", test_stage_id(project.pythons[-1])]
     if tier in {"extended", "full"}:
@@ -164,6 +173,8 @@ def build_plan(
     platforms: Sequence[str] = (),
 ) -> Plan:
     """Select the stages of one run: named ones (and what they need), or a tier's."""
+    if tier is not None:
+        tier = tier_named(tier)
     stages = all_stages(project, context)
     for version in pythons:
         if version not in project.pythons:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from shipyard.oci.reference import target_repository
 from shipyard.oci.tags import immutable_tags
 from shipyard.stages.build import build_stage_id
+from shipyard.stages.common import newest_python, python_image
 from shipyard.stages.evaluate_publish import EvaluatePublish
 from shipyard.stages.spec import PublishStep, SecretRef, SourceFilter, Stage
 
@@ -42,6 +43,9 @@ class PublishParams:
     """The pinned cosign image the signing binary comes from."""
     cosign_binary: str
     """The binary's path inside that image."""
+    signer_image: str
+    """An image with a POSIX shell that an executor may run the cosign binary in (the pinned cosign
+    image has no shell to write cosign's registry config with)."""
 
     def to_params(self) -> dict[str, str]:
         """As stage params (strings; part of the stage's digest)."""
@@ -49,6 +53,7 @@ class PublishParams:
             "immutable": ",".join(self.immutable),
             "cosign_image": self.cosign_image,
             "cosign_binary": self.cosign_binary,
+            "signer_image": self.signer_image,
         }
 
 
@@ -58,6 +63,7 @@ def publish_params(params: Mapping[str, str]) -> PublishParams:
         immutable=tuple(t for t in params.get("immutable", "").split(",") if t),
         cosign_image=params.get("cosign_image", ""),
         cosign_binary=params.get("cosign_binary", ""),
+        signer_image=params.get("signer_image", ""),
     )
 
 
@@ -83,6 +89,7 @@ def publish_stage(
         ),
         cosign_image=cosign.pinned,
         cosign_binary=cosign.binary,
+        signer_image=python_image(project, newest_python(project)),
     )
     return Stage(
         id="publish",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -201,3 +201,9 @@ def test_scan_history_applies_at_a_git_repository_root(
 def test_plan_get_unknown_raises_key_error() -> None:
     with pytest.raises(KeyError):
         build_plan(WEBAPP, ctx(), names=("lint",)).get("sbom")
+
+
+@pytest.mark.parametrize("name", ["ful", "", "Full", "all"])
+def test_an_unknown_tier_is_an_error_naming_the_tiers(name: str) -> None:
+    with pytest.raises(ConfigError, match=r"unknown tier .*use one of: essential, extended, full"):
+        build_plan(WEBAPP, ctx(), tier=cast("Tier", name))
