@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.config.models import AllowlistEntry  # noqa: TC001 - field types the stage cache resolves
+from shipyard.parsers.findings import Finding  # noqa: TC001 - at runtime (plan/cache.py)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from shipyard.config.models import AllowlistEntry
-    from shipyard.parsers.findings import Finding
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from shipyard.config.models import Severity
+from shipyard.config.models import Severity  # noqa: TC001 - a field type the stage cache resolves at runtime
 
 FindingKind = Literal["vulnerability", "misconfiguration", "secret", "lint", "test"]
 """What sort of problem a finding is; secrets are counted by the scan gate whatever their severity."""

@@ -1,8 +1,8 @@
 """The stage cache: a green result remembered by input digest, with the reports it wrote.
 
 Equal digest and a green last result mean the stage is not run again: its reports are copied
-back from the cache and its result is shown as a cache hit. Only passed (and not-applicable)
-results are kept, so a failure is always re-run.
+back from the cache and its result (with the findings the cached run reported) is shown as a
+cache hit. Only passed (and not-applicable) results are kept, so a failure is always re-run.
 """
 
 from __future__ import annotations
@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, cast
 
-from shipyard.stages.result import StageResult, Status
+from pydantic import TypeAdapter, ValidationError
+
+from shipyard.stages.result import StageResult
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 RESULT_FILE = "result.json"
+RECORD_FORMAT = 2
+"""Bumped when a result gains fields: a record of another format is a miss (the stage runs again)."""
+_RESULT = TypeAdapter(StageResult)
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -48,17 +52,11 @@ class StageCache:
         if not isinstance(data, dict):
             return None
         record_data = cast("dict[str, Any]", data)
-        if record_data.get("digest") != digest:
+        if record_data.get("digest") != digest or record_data.get("format") != RECORD_FORMAT:
             return None
         try:
-            result = StageResult(
-                status=Status(record_data["status"]),
-                summary=str(record_data["summary"]),
-                details=tuple(str(d) for d in record_data["details"]),
-                counts=dict(record_data["counts"]),
-                artifacts=tuple(str(a) for a in record_data["artifacts"]),
-            )
-        except (KeyError, TypeError, ValueError):
+            result = _RESULT.validate_python(record_data.get("result"))
+        except ValidationError:
             return None
         return result if result.status.ok else None
 
@@ -73,7 +71,11 @@ class StageCache:
             shutil.copytree(out_dir, files, symlinks=True, copy_function=_link_or_copy)
         else:
             files.mkdir(parents=True)
-        record = {"digest": digest, **asdict(result), "status": result.status.value}
+        record = {
+            "format": RECORD_FORMAT,
+            "digest": digest,
+            "result": _RESULT.dump_python(result, mode="json"),
+        }
         (target / RESULT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
 
     def restore(self, stage_id: str, out_dir: Path) -> None:

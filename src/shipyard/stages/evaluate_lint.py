@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from shipyard.gates.lint import lint_gate
@@ -43,7 +43,7 @@ class EvaluateLint:
             },
             artifacts=(RUFF_JSON, FORMAT_TXT),
         )
-        return _with_typecheck(result, outcome)
+        return _with_typecheck(replace(result, findings=check_report.findings), outcome)
 
     def _typecheck_only(self, outcome: StageOutcome) -> StageResult:
         base = StageResult(status=Status.PASSED, summary="type check passed")
@@ -55,7 +55,8 @@ def _with_typecheck(result: StageResult, outcome: StageOutcome) -> StageResult:
     if code in {None, 0}:
         return result
     command = next(c for c in outcome.commands if c.label == "typecheck")
-    return StageResult(
+    return replace(
+        result,
         status=Status.FAILED,
         summary=f"{result.summary}; type check failed: {last_line(command)}",
         details=(*result.details, *command.output_tail.splitlines()[-10:]),

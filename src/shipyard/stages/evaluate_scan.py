@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt  # noqa: TC003 - a dataclass field type, resolved at runtime by the digest
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from shipyard.config.models import ScanConfig  # noqa: TC001 - as above
@@ -97,27 +97,19 @@ class EvaluateScan:
         for severity in ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"):
             counts[severity.lower()] = sum(1 for f in findings if f.severity == severity)
         details = (*gate.reasons, *gate.notes, *skipped)
-        if not gate.passed:
-            return StageResult(
-                status=Status.FAILED,
-                summary=gate.summary,
-                details=details,
-                counts=counts,
-                artifacts=tuple(artifacts),
-            )
-        if skipped:
-            ran_text = f"; ran {', '.join(ran)}: {gate.summary}" if ran else ""
-            return StageResult(
-                status=Status.SKIPPED,
-                summary=f"{'; '.join(skipped)}{ran_text}",
-                details=details,
-                counts=counts,
-                artifacts=tuple(artifacts),
-            )
-        return StageResult(
+        hidden = {item.finding for item in gate.suppressed}
+        result = StageResult(
             status=Status.PASSED,
             summary=gate.summary,
             details=details,
             counts=counts,
             artifacts=tuple(artifacts),
+            findings=tuple(f for f in findings if f not in hidden),
+            suppressed=gate.suppressed,
         )
+        if not gate.passed:
+            return replace(result, status=Status.FAILED)
+        if skipped:
+            ran_text = f"; ran {', '.join(ran)}: {gate.summary}" if ran else ""
+            return replace(result, status=Status.SKIPPED, summary=f"{'; '.join(skipped)}{ran_text}")
+        return result

@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from shipyard.gates.result import SuppressedFinding  # noqa: TC001 - field types the stage cache resolves
+from shipyard.parsers.findings import Finding  # noqa: TC001 - at runtime (plan/cache.py)
+
 
 class Status(str, enum.Enum):
     """How a stage ended."""
@@ -38,3 +41,9 @@ class StageResult:
     """Numbers for the summary table and the history: tests, failures, coverage, findings."""
     artifacts: tuple[str, ...] = ()
     """Report files written, relative to the stage's output directory."""
+    findings: tuple[Finding, ...] = ()
+    """What the stage's tools reported, read from its own reports: ruff's violations, the scanners'
+    findings (below the threshold too); allowlisted ones are in `suppressed` instead. The merged
+    SARIF log is built from these, so it holds this run's stages only."""
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    """Scan findings an active allowlist entry kept from counting (SARIF shows them as suppressed)."""

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 
+from shipyard.config.load import load_project
+from shipyard.config.models import AllowlistEntry, ScanConfig
 from shipyard.plan.cache import RESULT_FILE, StageCache
+from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.result import StageResult, Status
+from shipyard.stages.scan import image_stage
 
-if TYPE_CHECKING:
-    from pathlib import Path
+TOOLS = Path(__file__).parents[2] / "fixtures" / "tools"
+WEBAPP = load_project(Path(__file__).parents[3] / "examples" / "webapp")
 
 GREEN = StageResult(
     status=Status.PASSED,
@@ -87,8 +94,11 @@ def test_the_cache_survives_the_out_dir_being_removed(tmp_path: Path) -> None:
         "{not json",
         "[]",
         '{"digest": "d1"}',
-        '{"digest": "d1", "status": "great", "summary": "", "details": [], "counts": {}, "artifacts": []}',
-        '{"digest": "d1", "status": "passed", "summary": "", "details": [], "counts": 3, "artifacts": []}',
+        '{"format": 2, "digest": "d1", "result": {"status": "great", "summary": ""}}',
+        '{"format": 2, "digest": "d1", "result": {"status": "passed", "summary": "", "counts": 3}}',
+        '{"format": 2, "digest": "d1", "result": {"status": "passed", "summary": "", "findings": [{}]}}',
+        # a record of the format before findings were kept: its findings are unknown, so it is a miss
+        '{"digest": "d1", "status": "passed", "summary": "", "details": [], "counts": {}, "artifacts": []}',
         "",
     ],
 )
@@ -97,3 +107,33 @@ def test_a_corrupted_record_is_a_miss(tmp_path: Path, content: str) -> None:
     cache.store("lint", "d1", GREEN, reports(tmp_path / "out"))
     (tmp_path / "cache" / "lint" / RESULT_FILE).write_text(content, encoding="utf-8")
     assert cache.lookup("lint", "d1") is None
+
+
+def test_a_cache_hit_carries_the_findings_of_the_cached_run(tmp_path: Path) -> None:
+    """The scan-image stage's real verdict on recorded reports, one CVE allowlisted, through the cache."""
+    expat = AllowlistEntry(id="CVE-2024-45490", reason="libexpat is not used", expires=dt.date(2026, 12, 1))
+    scan = ScanConfig(severity="CRITICAL", allowlist=(expat,))
+    project = dataclasses.replace(WEBAPP, config=WEBAPP.config.model_copy(update={"scan": scan}))
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copyfile(TOOLS / "trivy" / "fs-clean.json", out / "trivy-image-secrets.json")
+    shutil.copyfile(
+        TOOLS / "trivy" / "image-vulnerabilities.handwritten.json", out / "trivy-image-vulns.json"
+    )
+    commands = tuple(
+        CommandOutcome(label=label, argv=("trivy",), exit_code=0) for label in ("secret", "vuln")
+    )
+    stage = image_stage(project, "linux/amd64", dt.date(2026, 11, 22))
+    result = stage.evaluate(StageOutcome("scan-image", out, commands))
+    assert result.status is Status.PASSED, result
+    assert result.findings
+    assert [s.finding.id for s in result.suppressed] == ["CVE-2024-45490"]
+
+    cache = StageCache(tmp_path / "cache")
+    cache.store("scan-image", "d1", result, out)
+    hit = cache.lookup("scan-image", "d1")
+    assert hit == result
+    assert hit is not None
+    assert hit.findings == result.findings
+    assert hit.suppressed == result.suppressed
+    assert hit.suppressed[0].entry.expires == dt.date(2026, 12, 1)

@@ -94,6 +94,20 @@ def test_a_failing_type_check_fails_lint(tmp_path: Path) -> None:
     assert result.counts["typecheck_exit"] == 1
 
 
+def test_lint_carries_ruffs_findings_in_its_verdict_also_when_the_type_check_fails(tmp_path: Path) -> None:
+    reports = {**CLEAN, "ruff.json": "ruff/check-violations.json"}
+    result = lint(tmp_path, reports, ran("ruff-check", 1), ran("ruff-format"), ran("typecheck", 1, "1 error"))
+    assert result.status is Status.FAILED
+    assert len(result.findings) == 8
+    assert {f.tool for f in result.findings} == {"ruff"}
+    assert all(f.path and f.line for f in result.findings)
+    assert result.suppressed == ()
+
+
+def test_clean_lint_carries_no_findings(tmp_path: Path) -> None:
+    assert lint(tmp_path, CLEAN, ran("ruff-check"), ran("ruff-format")).findings == ()
+
+
 def judge_test(tmp_path: Path, reports: dict[str, str], *commands: CommandOutcome) -> StageResult:
     return TEST.evaluate(outcome(tmp_path, reports, *commands))
 

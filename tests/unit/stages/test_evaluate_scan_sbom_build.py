@@ -108,6 +108,8 @@ def test_a_secret_fails_whatever_the_threshold(tmp_path: Path) -> None:
     result = source_stage(scanning("CRITICAL"), TODAY).evaluate(outcome)
     assert result.status is Status.FAILED
     assert any("aws-access-key-id" in d for d in result.details)
+    assert {(f.tool, f.kind) for f in result.findings} == {("trivy", "secret"), ("trivy", "misconfiguration")}
+    assert len(result.findings) == result.counts["findings"]
 
 
 def test_a_vulnerability_part_without_its_db_is_skipped_never_passed(tmp_path: Path) -> None:
@@ -165,6 +167,14 @@ def test_an_allowlist_entry_suppresses_until_it_expires(
     assert result.counts["suppressed"] == (1 if status is Status.PASSED else 0)
     if note:
         assert note in result.details
+    ids = [f.id for f in result.findings]
+    if status is Status.PASSED:
+        assert [s.finding.id for s in result.suppressed] == ["CVE-2024-45490"]
+        assert "CVE-2024-45490" not in ids, "an allowlisted finding is carried as suppressed, not twice"
+    else:
+        assert result.suppressed == ()
+        assert "CVE-2024-45490" in ids
+    assert len(ids) + len(result.suppressed) == result.counts["findings"]
 
 
 def test_the_image_vulnerabilities_are_counted_by_severity(tmp_path: Path) -> None:
