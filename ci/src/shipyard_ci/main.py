@@ -186,9 +186,8 @@ class Shipyard:
         data = summary_data(
             state, project=project.project, git=project.context.git, executor="dagger", stand_ins=[]
         )
-        config = project.project.config
         written = write_reports(
-            project.out_root, data, scan=config.scan, today=project.context.today, root=project.project.root
+            project.out_root, data, state=state, project=project.project, context=project.context
         )
         out = dag.directory()
         for stage_id, stage_out in executor.outputs.items():

@@ -207,13 +207,7 @@ def _finish(
         state, project=session.project, git=session.git, executor=executor, stand_ins=stand_ins, error=error
     )
     try:
-        write_reports(
-            session.out_root,
-            data,
-            scan=session.project.config.scan,
-            today=session.context.today,
-            root=session.project.root,
-        )
+        write_reports(session.out_root, data, state=state, project=session.project, context=session.context)
     except OSError as exc:
         where = exc.filename or session.out_root
         raise ReportError(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from shipyard.errors import ReportError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
     from pathlib import Path
 
 CHECKSUMS_NAME = "SHA256SUMS"
@@ -44,40 +45,58 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def artifact_paths(directory: Path, *, name: str = CHECKSUMS_NAME) -> list[str]:
-    """Every regular file under `directory` (symlinks skipped) except the checksums file, relative, sorted."""
-    paths: list[str] = []
-    for path in directory.rglob("*"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        relative = path.relative_to(directory).as_posix()
-        if relative == name:
-            continue
-        if "\n" in relative or "\\" in relative:
-            raise ReportError(
-                f"cannot checksum {path}: its name contains a newline or backslash",
-                fix="rename the artifact to a plain file name",
-            )
-        paths.append(relative)
+def _walk(top: Path) -> Iterable[Path]:
+    if top.is_dir() and not top.is_symlink():
+        return top.rglob("*")
+    return (top,)
+
+
+def artifact_paths(
+    directory: Path, *, name: str = CHECKSUMS_NAME, include: Collection[str] | None = None
+) -> list[str]:
+    """Every regular file under `directory` (symlinks skipped) except the checksums file, relative, sorted.
+
+    `include` limits them to those top-level entries of `directory` (files or folders, absent ones
+    ignored): a run lists its own reports, not what earlier runs left beside them.
+    """
+    tops = [directory] if include is None else [directory / entry for entry in include]
+    paths: set[str] = set()
+    for top in tops:
+        for path in _walk(top):
+            if path.is_symlink() or not path.is_file():
+                continue
+            relative = path.relative_to(directory).as_posix()
+            if relative == name:
+                continue
+            if "\n" in relative or "\\" in relative:
+                raise ReportError(
+                    f"cannot checksum {path}: its name contains a newline or backslash",
+                    fix="rename the artifact to a plain file name",
+                )
+            paths.add(relative)
     return sorted(paths)
 
 
-def checksums_text(directory: Path, *, name: str = CHECKSUMS_NAME) -> str:
+def checksums_text(
+    directory: Path, *, name: str = CHECKSUMS_NAME, include: Collection[str] | None = None
+) -> str:
     """The checksums file's content: `<sha256>  <relative path>` per artifact, sorted by path."""
     return "".join(
         f"{sha256_file(directory / relative)}  {relative}\n"
-        for relative in artifact_paths(directory, name=name)
+        for relative in artifact_paths(directory, name=name, include=include)
     )
 
 
-def write_checksums(directory: Path, *, name: str = CHECKSUMS_NAME) -> Path:
-    """Write the checksums of every artifact in `directory` to `directory/name`; return that path."""
+def write_checksums(
+    directory: Path, *, name: str = CHECKSUMS_NAME, include: Collection[str] | None = None
+) -> Path:
+    """Write the checksums of the artifacts in `directory` (or its `include` entries) to `directory/name`."""
     if not directory.is_dir():
         raise ReportError(
             f"cannot write checksums: {directory} is not a directory", fix="export the artifacts first"
         )
     target = directory / name
-    target.write_text(checksums_text(directory, name=name), encoding="utf-8")
+    target.write_text(checksums_text(directory, name=name, include=include), encoding="utf-8")
     return target
 
 
@@ -97,13 +116,15 @@ def parse_checksums(text: str, *, source: str) -> dict[str, str]:
     return listed
 
 
-def verify_checksums(directory: Path, *, name: str = CHECKSUMS_NAME) -> ChecksumVerification:
-    """Compare `directory` with the checksums file it contains."""
+def verify_checksums(
+    directory: Path, *, name: str = CHECKSUMS_NAME, include: Collection[str] | None = None
+) -> ChecksumVerification:
+    """Compare `directory` (or its `include` entries, as they were written) with its checksums file."""
     checksums = directory / name
     if not checksums.is_file():
         raise ReportError(f"{checksums} does not exist", fix="write it with write_checksums first")
     listed = parse_checksums(checksums.read_text(encoding="utf-8"), source=str(checksums))
-    present = set(artifact_paths(directory, name=name))
+    present = set(artifact_paths(directory, name=name, include=include))
     return ChecksumVerification(
         mismatched=tuple(
             p for p in sorted(listed) if p in present and sha256_file(directory / p) != listed[p]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from shipyard.config.load import load_project
 from shipyard.gitinfo import GitInfo
+from shipyard.parsers.ruff import parse_ruff_check
+from shipyard.parsers.trivy import parse_trivy
 from shipyard.plan.graph import PlanContext, build_plan
 from shipyard.reports.checksums import verify_checksums
 from shipyard.reports.markdown import summary_markdown
@@ -21,9 +23,8 @@ TOOLS = Path(__file__).parents[2] / "fixtures" / "tools"
 WEBAPP = load_project(Path(__file__).parents[3] / "examples" / "webapp")
 TODAY = dt.date(2026, 11, 22)
 GIT = GitInfo(sha="a" * 40, ref="refs/heads/main", committed=None, dirty=True, history="h")
-PLAN = build_plan(
-    WEBAPP, PlanContext(git=GIT, today=TODAY, host_platform="linux/amd64"), names=("lint", "scan-source")
-)
+CONTEXT = PlanContext(git=GIT, today=TODAY, host_platform="linux/amd64")
+PLAN = build_plan(WEBAPP, CONTEXT, names=("lint", "scan-source"))
 
 
 def state(results: dict[str, StageResult]) -> RunState:
@@ -38,7 +39,7 @@ def write(out_root: Path, run: RunState, error: str | None = None) -> dict[str, 
     data = summary_data(
         run, project=WEBAPP, git=GIT, executor="docker", stand_ins=["aquasec/trivy:0.59.1"], error=error
     )
-    write_reports(out_root, data, scan=WEBAPP.config.scan, today=TODAY, root=WEBAPP.root)
+    write_reports(out_root, data, state=run, project=WEBAPP, context=CONTEXT)
     return json.loads((out_root / "summary.json").read_text(encoding="utf-8"))
 
 
@@ -49,12 +50,22 @@ def test_a_failed_stage_appears_as_failed_in_every_report(tmp_path: Path) -> Non
     shutil.copyfile(
         TOOLS / "trivy" / "fs-secret-misconfig.json", tmp_path / "scan-source" / "trivy-source.json"
     )
+    ruff = parse_ruff_check((tmp_path / "lint" / "ruff.json").read_bytes(), source="lint/ruff.json")
+    trivy = (tmp_path / "scan-source" / "trivy-source.json").read_bytes()
     run = state(
         {
             "lint": StageResult(
-                Status.FAILED, "lint failed: 8 violation(s)", details=("ruff check: 8 violation(s)",)
+                Status.FAILED,
+                "lint failed: 8 violation(s)",
+                details=("ruff check: 8 violation(s)",),
+                findings=ruff.findings,
             ),
-            "scan-source": StageResult(Status.PASSED, "scan passed", counts={"findings": 0}),
+            "scan-source": StageResult(
+                Status.FAILED,
+                "scan failed",
+                counts={"findings": 3},
+                findings=parse_trivy(trivy, source="scan-source/trivy-source.json").findings,
+            ),
         }
     )
     summary = write(tmp_path, run)
@@ -62,7 +73,7 @@ def test_a_failed_stage_appears_as_failed_in_every_report(tmp_path: Path) -> Non
     assert summary["ok"] is False
     stages = {s["id"]: s for s in summary["stages"]}  # pyright: ignore[reportUnknownVariableType, reportGeneralTypeIssues]
     assert stages["lint"]["status"] == "failed"
-    assert stages["scan-source"]["status"] == "passed"
+    assert stages["scan-source"]["status"] == "failed"
     assert summary["seconds"] == 42.5
     assert summary["git"] == {"sha": "a" * 40, "ref": "refs/heads/main", "dirty": True}
 

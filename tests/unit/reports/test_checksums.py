@@ -95,3 +95,23 @@ def test_parse_accepts_binary_mode_marker() -> None:
 def test_verify_without_checksums_file(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="does not exist"):
         verify_checksums(tmp_path)
+
+
+def test_include_limits_the_listing_to_those_top_level_entries(artifacts: Path) -> None:
+    (artifacts / "old-stage").mkdir()
+    (artifacts / "old-stage" / "report.json").write_bytes(b"from an earlier run\n")
+    include = ("sbom", "report.sarif", "not-written")  # an absent entry is no error
+    assert [line.split("  ")[1] for line in checksums_text(artifacts, include=include).splitlines()] == [
+        "report.sarif",
+        "sbom/image.cdx.json",
+    ]
+    write_checksums(artifacts, include=include)
+    assert verify_checksums(artifacts, include=include).ok
+    assert verify_checksums(artifacts).unlisted == ("b c.txt", "old-stage/report.json")
+    (artifacts / "sbom" / "added.json").write_bytes(b"{}")
+    assert verify_checksums(artifacts, include=include).unlisted == ("sbom/added.json",)
+
+
+def test_include_never_follows_a_symlinked_entry(artifacts: Path) -> None:
+    (artifacts / "linked-dir").symlink_to(artifacts / "sbom")
+    assert checksums_text(artifacts, include=("link", "linked-dir")) == ""
