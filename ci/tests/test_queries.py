@@ -18,10 +18,14 @@ from dagger import dag
 from dagger.client._core import Context
 from dagger_offline import Selection, chain, ctx_chain, find, sub
 
+from shipyard.oci.reference import Repository
+from shipyard.publish.signing import cosign_commands
 from shipyard.stages.build import build_stage_id
-from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, Stage
+from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, publish_params
+from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, PublishStep, Stage
 from shipyard_ci import Shipyard
 from shipyard_ci.main import GateFailedError
+from shipyard_ci.publish import COSIGN, KEY, SIGNER_USER, WRAPPER, DaggerSigner
 from shipyard_ci.session import Loaded, git_facts, loaded
 
 WEBAPP = Path(__file__).resolve().parents[2] / "examples" / "webapp"
@@ -165,17 +169,79 @@ def test_source_scan_uses_the_trivy_cache(ship: Shipyard, project: Loaded) -> No
     assert [sub(c["cache"])[0][1]["key"] for c in find(sels, "withMountedCache")] == ["shipyard-trivy"]
 
 
-def test_cosign_signing_is_pinned_and_uses_secrets_only(ship: Shipyard, project: Loaded) -> None:
-    key = dag.set_secret("cosign-key", "KEY")
-    password = dag.set_secret("token", "TOKEN")
-    sels = chain(ship.signer(project, password, key, None))
+def signer_execs(project: Loaded) -> list[list[Selection]]:
+    plan = project.plan(names=("publish",))
+    stage = plan.get("publish")
+    assert isinstance(stage.action, PublishStep)
+    secrets = {
+        REGISTRY_PASSWORD: dag.set_secret("token", "TOKEN-VALUE"),
+        COSIGN_KEY: dag.set_secret("key", "KEY-VALUE"),
+        COSIGN_PASSWORD: dag.set_secret("key-password", "KEYPW-VALUE"),
+    }
+    sbom = dag.directory().with_new_file("sbom.json", "{}").file("sbom.json")
+    signer = DaggerSigner(publish_params(stage.params), sbom, secrets)
+    repository = Repository.parse(stage.action.repository)
+    reference = f"{repository}@sha256:{'a' * 64}"
+    commands = cosign_commands(reference, signer.paths(Path("sbom")), http=repository.local)
+    return [chain(signer.exec_container(c, repository, "bot")) for c in commands]
+
+
+def walk(sels: list[Selection]) -> list[Selection]:
+    """Every selection, with those of objects passed as arguments."""
+    found: list[Selection] = []
+    for name, args in sels:
+        found.append((name, args))
+        for value in args.values():
+            if isinstance(value, list) and value and isinstance(value[0], tuple):
+                found += walk(cast("list[Selection]", value))
+    return found
+
+
+def test_signing_never_expands_next_to_a_secret_and_never_puts_one_in_argv(project: Loaded) -> None:
+    for sels in signer_execs(project):
+        assert find(sels, "withSecretVariable"), "the passwords reach cosign as secret variables"
+        assert not any(args.get("expand") for _, args in walk(sels)), "expand is refused with secrets"
+        (exec_args,) = find(sels, "withExec")
+        argv = cast("list[str]", exec_args["args"])
+        assert not any(v in " ".join(argv) for v in ("TOKEN-VALUE", "KEY-VALUE", "KEYPW-VALUE"))
+        assert argv[:5] == ["sh", "-c", WRAPPER, "sh", COSIGN]
+        names = sorted(str(a["name"]) for a in find(sels, "withSecretVariable"))
+        assert names == sorted([REGISTRY_PASSWORD, COSIGN_PASSWORD])
+
+
+def test_the_cosign_key_mount_is_readable_by_the_user_cosign_runs_as(project: Loaded) -> None:
+    for sels in signer_execs(project):
+        users = find(sels, "withUser")
+        (mount,) = find(sels, "withMountedSecret")
+        assert users, "the exec's user is set explicitly"
+        assert mount["owner"] == users[-1]["name"] == SIGNER_USER
+        assert mount["path"] == KEY
+        assert names_before(sels, "withUser", "withExec")
+
+
+def test_signing_runs_the_pinned_cosign_binary_and_is_never_cached(project: Loaded) -> None:
     cosign = project.project.config.tools["cosign"]
-    assert find(sels, "from")[0] == {"address": cosign.pinned}
-    assert find(sels, "withMountedSecret")[0]["path"] == "/run/secrets/cosign.key"
-    assert find(sels, "withSecretVariable")[0]["name"] == "SHIPYARD_REGISTRY_PASSWORD"
-    argvs = Shipyard.sign_argvs(project, "bot", "ghcr.io/x/y@sha256:abc")
-    assert all("TOKEN" not in " ".join(a) and "KEY" not in " ".join(a) for a in argvs)
-    assert [a[1] for a in argvs] == ["sign", "attest"]
+    runs = signer_execs(project)
+    nonces: set[object] = set()
+    for sels in runs:
+        (binary,) = [f for f in find(sels, "withFile") if f["path"] == COSIGN]
+        assert find(sub(binary["source"]), "from") == [{"address": cosign.pinned}]
+        assert find(sub(binary["source"]), "file") == [{"path": cosign.binary}]
+        nonces |= {e["value"] for e in find(sels, "withEnvVariable") if e["name"] == "SHIPYARD_SIGN_NONCE"}
+    assert len(nonces) == len(runs)
+    assert [str(cast("list[str]", find(s, "withExec")[0]["args"])[5]) for s in runs] == ["sign", "attest"]
+
+
+def names_before(sels: list[Selection], first: str, then: str) -> bool:
+    order = [name for name, _ in sels]
+    return order.index(first) < order.index(then)
+
+
+def test_the_module_pushes_only_through_the_core() -> None:
+    """No `Container.publish` (one tag at a time): the core pushes by digest and moves all tags or none."""
+    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "src").rglob("*.py"))
+    assert ".publish(" not in source
+    assert "run_publish" in source
 
 
 # awaited functions: Context.execute replaced --------------------------------------------------

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import dagger
 import pytest
 from dagger.mod import default_module
@@ -64,17 +66,46 @@ EXPECTED: dict[str, FnSpec] = {
         False,
     ),
     "publish": (
-        "Run the full graph, then push every platform as one manifest list per tag and sign it.",
+        "Run the full graph; when every gate passed, push one signed manifest list and move every tag.",
         str,
         {
             "username": (str, None, "Registry user name, e.g. $GITHUB_ACTOR"),
             "password": (dagger.Secret, None, "Registry password or token, e.g. env://GITHUB_TOKEN"),
-            "cosign_key": (dagger.Secret | None, "null", "cosign private key; the image is signed when set"),
-            "cosign_password": (dagger.Secret | None, "null", "Password of the cosign key"),
+            "cosign_key": (
+                dagger.Secret | None,
+                "null",
+                "cosign private key, e.g. env://COSIGN_KEY; needed when signing is on",
+            ),
+            "cosign_password": (
+                dagger.Secret | None,
+                "null",
+                "Password of the cosign key, e.g. env://COSIGN_PASSWORD",
+            ),
         },
         False,
     ),
 }
+
+
+CACHE_POLICIES: dict[str, str | None] = {
+    # pure functions of the source and the arguments: the engine's default TTL is right
+    "lint": None,
+    "test": None,
+    "build": None,
+    "sbom": None,
+    # a verdict that depends on the date (allowlist expiry), a running stack, or a registry
+    "scan": "never",
+    "compose_test": "never",
+    "reports": "never",
+    "ci": "never",
+    "publish": "never",
+}
+
+
+def test_every_side_effecting_or_date_dependent_function_has_its_cache_policy() -> None:
+    fns = object_type(Shipyard).functions
+    assert sorted(CACHE_POLICIES) == sorted(fns)
+    assert {name: fns[name].cache_policy for name in fns} == CACHE_POLICIES
 
 
 def test_every_function_registers_with_doc_args_defaults_and_check_flag() -> None:
@@ -98,7 +129,7 @@ def test_docstrings_are_one_imperative_line_without_args_blocks() -> None:
         assert "Args:" not in fn.doc, name
 
 
-def test_constructor_takes_an_allow_listed_source_from_the_repo_root() -> None:
+def test_constructor_takes_the_source_from_the_repo_root_dropping_only_what_no_stage_reads() -> None:
     ctor = object_type(Shipyard).get_constructor()
     assert ctor.wrapped == Shipyard.create
     assert ctor.return_type is Shipyard
@@ -106,8 +137,12 @@ def test_constructor_takes_an_allow_listed_source_from_the_repo_root() -> None:
     assert src.resolved_type is dagger.Directory
     assert src.default_path == "/"
     assert src.ignore == SOURCE_IGNORE
-    assert SOURCE_IGNORE[0] == "*"  # exclude everything, then re-include what the pipeline reads
-    assert {"!pyproject.toml", "!uv.lock", "!src/**", "!tests/**", "!**/Dockerfile*"} <= set(SOURCE_IGNORE)
+    # a Dockerfile COPY or a compose env_file may read any project file: only environments,
+    # caches and shipyard's own output are dropped (the core selects each stage's files)
+    assert not any(p.startswith("!") for p in SOURCE_IGNORE)
+    assert {"**/.venv", "**/__pycache__", ".shipyard"} <= set(SOURCE_IGNORE)
+    for kept in (".env", ".env.test", "static/app.css", "setup.cfg", "pytest.ini", "templates/a.html"):
+        assert not any(fnmatch.fnmatch(kept, p.removeprefix("**/")) for p in SOURCE_IGNORE), kept
     assert src.doc
     for name in ("commit", "ref", "committed"):
         p = ctor.parameters[name]
@@ -132,6 +167,9 @@ async def test_full_registration_payload(monkeypatch: pytest.MonkeyPatch) -> Non
     assert sorted(by_name) == sorted(
         ["lint", "test", "build", "sbom", "scan", "compose_test", "reports", "ci", "publish"]
     )
+    policies = {n: find(f, "withCachePolicy") for n, f in by_name.items()}
+    assert {n for n, p in policies.items() if p} == {n for n, p in CACHE_POLICIES.items() if p}
+    assert all(str(p[0]["policy"]).lower() == "never" for p in policies.values() if p)
     checks = sorted(n for n, f in by_name.items() if find(f, "withCheck"))
     assert checks == ["compose_test", "lint", "scan", "test"]
     (ctor,) = [sub(a["function"]) for a in find(type_def, "withConstructor")]

@@ -11,59 +11,42 @@ from typing import Annotated, TypeVar, cast
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
-from shipyard.config.models import Tier
+from shipyard.plan.graph import tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
-from shipyard.stages.build import IMAGE_TAR, SCAN_TAR, build_stage_id
-from shipyard.stages.publish import (
-    COSIGN_KEY,
-    COSIGN_PASSWORD,
-    REGISTRY_PASSWORD,
-    publish_repository,
-    publish_secrets,
-)
+from shipyard.stages.build import SCAN_TAR, build_stage_id
+from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.sbom import CYCLONEDX_JSON
-from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, Stage
-from shipyard_ci.executor import LOG_FILE, DaggerExecutor
+from shipyard.stages.spec import LOG_FILE, OUTDIR, BuildStep, ContainerStep, Stage
+from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.session import Loaded, git_facts, load
 from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
 SOURCE_IGNORE = [
-    "*",
-    "!pyproject.toml",
-    "!shipyard.toml",
-    "!uv.lock",
-    "!requirements*.txt",
-    "!constraints*.txt",
-    "!README*",
-    "!LICENSE*",
-    "!COPYING*",
-    "!src/**",
-    "!tests/**",
-    "!*.py",
-    "!**/*.py",
-    "!**/Dockerfile*",
-    "!**/*.dockerfile",
-    "!**/.dockerignore",
-    "!**/compose*.y*ml",
-    "!**/docker-compose*.y*ml",
-    "!.git/**",
     "**/__pycache__",
+    "**/*.py[cod]",
     "**/.venv",
+    "**/venv",
+    "**/.tox",
+    "**/.nox",
     "**/.pytest_cache",
     "**/.ruff_cache",
     "**/.mypy_cache",
+    "**/.hypothesis",
     "**/node_modules",
     ".shipyard",
 ]
-"""Allow-list of what the pipeline reads: nothing else is uploaded, so nothing else busts caches."""
+"""Only what no stage can read: environments, caches and shipyard's own output.
 
-COSIGN_KEY_PATH = next(ref.file for ref in publish_secrets(sign=True) if ref.name == COSIGN_KEY) or ""
-"""Where the core places the cosign key."""
-SBOM_PATH = f"/in/{CYCLONEDX_JSON}"
+Every other file stays, because a Dockerfile COPY, a compose `env_file` or a test may read it; the
+core then gives each stage exactly the files its filter selects (`Loaded.select`), the same files
+the Docker executor gives it. Caches stay stable because each stage sees only its own selection."""
+
+REPORTS_EXCLUDE = ["*.tar"]
+"""Nothing that is an image leaves the engine through the reports directory."""
 
 
 def check(func: _F) -> _F:
@@ -72,12 +55,19 @@ def check(func: _F) -> _F:
     return func
 
 
+def cached(policy: str) -> Callable[[_F], _F]:
+    """``@dagger.function(cache=policy)``: "never", "session" or a duration such as "10m".
+
+    The policy reaches the engine through ``FunctionDef.withCachePolicy`` (dagger/mod/_module.py);
+    without one the engine caches a function's result for its maximum TTL (core/modfunc.go). The
+    overloads of ``Module.function`` in dagger-io 0.21.11 omit ``cache``, hence the cast.
+    """
+    function_with = cast("Callable[..., Callable[[_F], _F]]", dagger.function)
+    return function_with(cache=policy)
+
+
 class GateFailedError(Exception):
     """A stage's gate failed; the message is the core's verdict of every stage run."""
-
-
-class PublishRefusedError(Exception):
-    """Publishing was refused before anything was pushed."""
 
 
 def verdict_lines(state: RunState) -> str:
@@ -142,12 +132,19 @@ class Shipyard:
         project: Loaded,
         stages: tuple[str, ...] = (),
         *,
-        tier: Tier | None = None,
+        tier: str | None = None,
         pythons: tuple[str, ...] = (),
+        secrets: dict[str, dagger.Secret] | None = None,
+        values: dict[str, str] | None = None,
     ) -> tuple[RunState, DaggerExecutor]:
-        """Run the core's plan for a selection with the core runner; every independent stage at once."""
-        plan = project.plan(tier=tier, names=stages, pythons=pythons).without(("publish",))
-        executor = self.executor(project)
+        """Run the core's plan for a selection with the core runner; every independent stage at once.
+
+        Publish runs only when it was selected by name (`publish`), with its secrets.
+        """
+        plan = project.plan(tier=tier_named(tier) if tier else None, names=stages, pythons=pythons)
+        if "publish" not in stages:
+            plan = plan.without(("publish",))
+        executor = self.executor(project, secrets)
         state = await run_plan(
             plan,
             root=project.root,
@@ -156,7 +153,7 @@ class Shipyard:
             executor=executor,
             cache=project.cache,
             out_root=project.out_root,
-            options=RunOptions(jobs=max(1, len(plan.stages)), use_cache=False),
+            options=RunOptions(jobs=max(1, len(plan.stages)), use_cache=False, secrets=values or {}),
             events=NoEvents(),
         )
         return state, executor
@@ -191,7 +188,7 @@ class Shipyard:
         )
         out = dag.directory()
         for stage_id, stage_out in executor.outputs.items():
-            out = out.with_directory(stage_id, stage_out, exclude=[IMAGE_TAR])
+            out = out.with_directory(stage_id, stage_out, exclude=REPORTS_EXCLUDE)
             log = project.out_root / stage_id / LOG_FILE
             if log.is_file():
                 out = out.with_new_file(f"{stage_id}/{LOG_FILE}", log.read_text("utf-8", "replace"))
@@ -249,7 +246,7 @@ class Shipyard:
         """Make the CycloneDX SBOM of the image built for the engine's platform."""
         return self.sbom_file(await self.loaded())
 
-    @function
+    @cached("never")  # allowlist entries expire by date
     @check
     async def scan(self) -> dagger.File:
         """Scan git history, source and image; return the merged SARIF report."""
@@ -259,14 +256,14 @@ class Shipyard:
         _ = verdict(state)
         return reports.file("shipyard.sarif")
 
-    @function
+    @cached("never")  # a running stack and its probes, not a function of the source alone
     @check
     async def compose_test(self) -> str:
         """Bring the compose stack up with the built image, wait for health and probe it."""
         state, _ = await self.run(await self.loaded(), ("compose",))
         return verdict(state)
 
-    @function
+    @cached("never")  # holds the scans (dates) and the compose stage
     async def reports(
         self,
         tier: Annotated[
@@ -275,10 +272,10 @@ class Shipyard:
     ) -> dagger.Directory:
         """Run a tier and return its reports; gates never fail this call."""
         project = await self.loaded()
-        state, executor = await self.run(project, tier=cast("Tier | None", tier))
+        state, executor = await self.run(project, tier=tier)
         return self.reports_dir(project, state, executor)
 
-    @function
+    @cached("never")  # as reports
     async def ci(
         self,
         tier: Annotated[
@@ -288,80 +285,26 @@ class Shipyard:
         """Run the whole graph; return every report, with summary.json saying whether the gates passed."""
         return await self.reports(tier)
 
-    @function
+    @cached("never")
     async def publish(
         self,
         username: Annotated[str, Doc("Registry user name, e.g. $GITHUB_ACTOR")],
         password: Annotated[dagger.Secret, Doc("Registry password or token, e.g. env://GITHUB_TOKEN")],
         cosign_key: Annotated[
-            dagger.Secret | None, Doc("cosign private key; the image is signed when set")
+            dagger.Secret | None, Doc("cosign private key, e.g. env://COSIGN_KEY; needed when signing is on")
         ] = None,
-        cosign_password: Annotated[dagger.Secret | None, Doc("Password of the cosign key")] = None,
+        cosign_password: Annotated[
+            dagger.Secret | None, Doc("Password of the cosign key, e.g. env://COSIGN_PASSWORD")
+        ] = None,
     ) -> str:
-        """Run the full graph, then push every platform as one manifest list per tag and sign it."""
+        """Run the full graph; when every gate passed, push one signed manifest list and move every tag."""
         project = await self.loaded()
-        tags = project.context.tags
-        if not tags:
-            raise PublishRefusedError(
-                "no tags to publish: pass --commit (and --ref) so the core can compute them"
-            )
-        sign = project.project.config.publish.sign
-        if sign and cosign_key is None:
-            raise PublishRefusedError("[tool.shipyard.publish] sign is on: pass --cosign-key")
-        state, _ = await self.run(project, tier="full")
-        _ = verdict(state)
-        repository = publish_repository(project.project)
-        variants = [self.image(project, p) for p in project.project.config.image.platforms]
-        refs: list[str] = []
-        for tag in tags:
-            address = f"{repository}:{tag}"
-            refs.append(
-                await dag.container()
-                .with_registry_auth(address, username, password)
-                .publish(address, platform_variants=variants)
-            )
-        digest_ref = f"{repository}@{refs[0].rsplit('@', 1)[-1]}"
+        secrets: dict[str, dagger.Secret] = {REGISTRY_PASSWORD: password}
         if cosign_key is not None:
-            signer = self.signer(project, password, cosign_key, cosign_password)
-            for argv in self.sign_argvs(project, username, digest_ref):
-                signer = signer.with_exec(argv, expand=True)
-            _ = await signer.sync()
-        return "\n".join(refs)
-
-    def signer(
-        self,
-        project: Loaded,
-        password: dagger.Secret,
-        key: dagger.Secret,
-        key_password: dagger.Secret | None,
-    ) -> dagger.Container:
-        """The pinned cosign image with the key, the SBOM, and the passwords as secret variables."""
-        cosign = project.project.config.tools["cosign"]
-        ctr = (
-            dag.container()
-            .from_(cosign.pinned)
-            .with_mounted_secret(COSIGN_KEY_PATH, key)
-            .with_secret_variable(REGISTRY_PASSWORD, password)
-            .with_file(SBOM_PATH, self.sbom_file(project))
-        )
-        if key_password is not None:
-            ctr = ctr.with_secret_variable(COSIGN_PASSWORD, key_password)
-        return ctr
-
-    @staticmethod
-    def sign_argvs(project: Loaded, username: str, digest_ref: str) -> list[list[str]]:
-        """`cosign sign` and `cosign attest` (the SBOM) of the pushed digest.
-
-        The registry password is expanded from a secret variable inside the container (expand=True),
-        so it is never part of the query. UNCONFIRMED: expansion of secret variables.
-        """
-        binary = project.project.config.tools["cosign"].binary
-        auth = [
-            f"--key={COSIGN_KEY_PATH}",
-            f"--registry-username={username}",
-            f"--registry-password=${REGISTRY_PASSWORD}",
-        ]
-        return [
-            [binary, "sign", "--yes", *auth, digest_ref],
-            [binary, "attest", "--yes", *auth, "--type=cyclonedx", f"--predicate={SBOM_PATH}", digest_ref],
-        ]
+            secrets[COSIGN_KEY] = cosign_key
+        if cosign_password is not None:
+            secrets[COSIGN_PASSWORD] = cosign_password
+        # the core's OCI client pushes from this runtime: it reads the values here, never in a query
+        values = {REGISTRY_USERNAME: username} | {name: await s.plaintext() for name, s in secrets.items()}
+        state, _ = await self.run(project, ("publish",), secrets=secrets, values=values)
+        return verdict(state)
