@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 TAIL_LINES = 30
 
 
-def buildx_argv(step: BuildStep, context: StepContext, labels: dict[str, str]) -> list[str]:
+def buildx_argv(step: BuildStep, context: StepContext) -> list[str]:
     """The buildx command line for a build step (no secrets: build args are recorded in the image)."""
     argv = [
         "docker",
@@ -41,18 +41,16 @@ def buildx_argv(step: BuildStep, context: StepContext, labels: dict[str, str]) -
         argv.append(f"--target={step.target}")
     for key, value in sorted(step.build_args.items()):
         argv.append(f"--build-arg={key}={value}")
-    for key, value in sorted({**step.labels, **labels}.items()):
+    for key, value in sorted(step.labels.items()):
         argv.append(f"--label={key}={value}")
     argv.append(str(context.root / step.context))
     return argv
 
 
-def run_build(
-    client: Any, stage: Stage, step: BuildStep, context: StepContext, labels: dict[str, str]
-) -> StageOutcome:
+def run_build(client: Any, stage: Stage, step: BuildStep, context: StepContext) -> StageOutcome:
     """Build, load, save the tarball and record the image's facts."""
     log_path = context.out_dir / "log.txt"
-    argv = buildx_argv(step, context, labels)
+    argv = buildx_argv(step, context)
     started = time.monotonic()
     with log_path.open("a", encoding="utf-8") as log:
 

@@ -14,7 +14,7 @@ import requests.exceptions
 
 from shipyard.docker.build_step import ensure_loaded, run_build
 from shipyard.docker.compose_step import ComposeRunner
-from shipyard.docker.container_step import RUN_LABEL, STAGE_LABEL, ContainerRunner, ToolCache
+from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
 from shipyard.docker.publish_step import PublishRunner
@@ -55,14 +55,8 @@ class DockerExecutor:
         if isinstance(action, ContainerStep):
             call = functools.partial(self.containers.run, stage, action, context)
         elif isinstance(action, BuildStep):
-            call = functools.partial(
-                run_build,
-                self.client,
-                stage,
-                action,
-                context,
-                {RUN_LABEL: self.run_id, STAGE_LABEL: stage.id},
-            )
+            # no per-run label: the same commit must give the same image
+            call = functools.partial(run_build, self.client, stage, action, context)
         elif isinstance(action, ComposeStep):
             call = functools.partial(self.compose.run, stage, action, context)
         else:

@@ -74,6 +74,8 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
         "REVISION": labels.get("org.opencontainers.image.revision", ""),
         "VERSION": project.version,
         "CREATED": labels.get("org.opencontainers.image.created", ""),
+        # BuildKit stamps the image config's and history's times from it: same commit, same image
+        **({"SOURCE_DATE_EPOCH": str(int(git.committed.timestamp()))} if git.committed else {}),
     }
     context = image.context.rstrip("/")
     prefix = "" if context in {"", "."} else f"{context}/"
