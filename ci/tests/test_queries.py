@@ -8,9 +8,10 @@ Dagger executor and the Docker executor cannot drift apart.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import dagger
 import pytest
@@ -18,15 +19,22 @@ from dagger import dag
 from dagger.client._core import Context
 from dagger_offline import Selection, chain, ctx_chain, find, sub
 
+from shipyard.executor import StepContext
 from shipyard.oci.reference import Repository
 from shipyard.publish.signing import cosign_commands
 from shipyard.stages.build import build_stage_id
+from shipyard.stages.compose_observation import read_observation
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, publish_params
-from shipyard.stages.spec import OUTDIR, BuildStep, ContainerStep, PublishStep, Stage
-from shipyard_ci import Shipyard
+from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep, PublishStep, Stage
+from shipyard_ci import Shipyard, compose
+from shipyard_ci.compose import ATTEMPT_ENV
+from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.main import GateFailedError
 from shipyard_ci.publish import COSIGN, KEY, SIGNER_USER, WRAPPER, DaggerSigner
 from shipyard_ci.session import Loaded, git_facts, loaded
+
+if TYPE_CHECKING:
+    from shipyard.stages.result import StageResult
 
 WEBAPP = Path(__file__).resolve().parents[2] / "examples" / "webapp"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -340,3 +348,137 @@ async def test_build_defaults_to_the_engine_platform(monkeypatch: pytest.MonkeyP
     patch_engine(monkeypatch, FakeEngine({}))
     image = await ship.build(platform=dagger.Platform("linux/arm64"))
     assert find(chain(image), "dockerBuild")[0]["platform"] == "linux/arm64"
+
+
+# compose: the executor observes, the core judges ------------------------------------------------
+
+DOCKER_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tools" / "docker"
+LOAD_FAILED = (DOCKER_FIXTURES / "load-not-an-archive.txt").read_text()
+
+
+class ComposeEngine:
+    """Answers the compose stage's execs by their argv; probe replies by attempt ("<probe>.<attempt>")."""
+
+    def __init__(self, answers: dict[str, tuple[int, str]], replies: dict[str, str]) -> None:
+        self.answers = answers
+        self.replies = replies
+        self.queries: list[list[Selection]] = []
+
+    def answer(self, sels: list[Selection]) -> tuple[int, str]:
+        argv = [str(a) for a in cast("list[object]", find(sels, "withExec")[-1]["args"])]
+        if argv[0] == "python":
+            attempt = next(str(e["value"]) for e in find(sels, "withEnvVariable") if e["name"] == ATTEMPT_ENV)
+            return 0, self.replies[attempt]
+        words = " ".join(argv)
+        return next((a for key, a in self.answers.items() if key in words), (0, ""))
+
+    async def execute(self, ctx: Context, return_type: object = None) -> object:
+        del return_type
+        sels = ctx_chain(ctx)
+        self.queries.append(sels)
+        leaf = sels[-1][0]
+        if leaf in {"start", "stop"}:
+            return "fake-service-id"
+        code, text = self.answer(sels)
+        return code if leaf == "exitCode" else text
+
+    def execs(self) -> list[list[str]]:
+        """The argv of every command whose exit code was read, in order."""
+        found = [find(q, "withExec")[-1] for q in self.queries if q[-1][0] == "exitCode"]
+        return [[str(a) for a in cast("list[object]", e["args"])] for e in found]
+
+
+def compose_answers(**changes: tuple[int, str]) -> dict[str, tuple[int, str]]:
+    answers = {
+        "config --format json": (0, '{"name": "x", "services": {"app": {}, "db": {}}}'),
+        "docker load": (0, "Loaded image ID: sha256:0123abcd\n"),
+        "docker tag": (0, ""),
+        "up --detach --wait": (0, ""),
+        "ps --all --quiet": (0, "ff9393bbf815\n"),
+        "docker inspect": (0, "[]"),
+        "port app 8000": (0, "0.0.0.0:32768\n"),
+        "logs --no-color": (0, "app-1  | started\n"),
+    }
+    return answers | changes
+
+
+def reply(status: int, body: str) -> str:
+    return json.dumps({"status": status, "body": body, "error": "", "seconds": 0.01})
+
+
+async def run_compose(
+    monkeypatch: pytest.MonkeyPatch, project: Loaded, tmp_path: Path, engine: ComposeEngine
+) -> tuple[ComposeStep, StageResult]:
+    async def fake_execute(self: Context, return_type: object = None) -> object:
+        return await engine.execute(self, return_type)
+
+    monkeypatch.setattr(Context, "execute", fake_execute)
+    monkeypatch.setattr("shipyard_ci.executor.PROBE_PAUSE", 0)
+    stage = project.stages()["compose"]
+    assert isinstance(stage.action, ComposeStep)
+    step = stage.action
+    executor = DaggerExecutor(dag.directory(), project.root)
+    assert step.image_from is not None
+    executor.outputs[step.image_from] = dag.directory()
+    out = tmp_path / "out"
+    out.mkdir()
+    context = StepContext(root=project.root, files=("compose.yaml",), out_dir=out)
+    return step, stage.evaluate(await executor.run(stage, context))
+
+
+@pytest.mark.anyio
+async def test_compose_probes_with_the_core_helper_and_the_core_stops_at_the_exact_status(
+    monkeypatch: pytest.MonkeyPatch, project: Loaded, tmp_path: Path
+) -> None:
+    engine = ComposeEngine(compose_answers(), {"0.1": reply(503, "down"), "0.2": reply(200, "ok")})
+    step, result = await run_compose(monkeypatch, project, tmp_path, engine)
+    assert result.status.value == "passed", result
+    seen = read_observation((tmp_path / "out" / "compose-health.json").read_text(), source="x")
+    assert [(a.attempt, a.status) for a in seen.attempts] == [(1, 503), (2, 200)]  # stopped once passed
+    assert seen.executor == "dagger"
+    assert (tmp_path / "out" / "compose-logs.txt").read_text() == "app-1  | started\n"
+    execs = engine.execs()
+    assert ["docker", "tag", "sha256:0123abcd", compose.LOCAL_TAG] in execs
+    helper = [e for e in execs if e[0] == "python"]
+    assert helper[0] == [
+        "python",
+        "-c",
+        compose.PROBE_SOURCE,
+        "http",
+        "docker",
+        "32768",
+        "/healthz",
+        "10",
+        "4000",
+    ]
+    probe_query = next(
+        q
+        for q in engine.queries
+        if find(q, "withExec") and q[-2][0] == "withExec" and find(q, "withExec")[-1]["args"] == helper[0]
+    )
+    assert probe_query[:2] == [("container", {}), ("from", {"address": step.probe_image})]
+    assert find(probe_query, "withServiceBinding")[0]["alias"] == compose.DOCKER_ALIAS
+    assert all(e.get("expect") == "ANY" for q in engine.queries for e in find(q, "withExec")[-1:])
+
+
+@pytest.mark.anyio
+async def test_a_failing_docker_load_is_a_compose_error_with_the_tools_message(
+    monkeypatch: pytest.MonkeyPatch, project: Loaded, tmp_path: Path
+) -> None:
+    engine = ComposeEngine(compose_answers(**{"docker load": (1, LOAD_FAILED)}), {})
+    _, result = await run_compose(monkeypatch, project, tmp_path, engine)
+    assert result.status.value == "error"
+    assert result.summary == "loading the image built by build-linux-amd64 failed (exit 1): unexpected EOF"
+    assert not any("up" in e for e in engine.execs())
+
+
+@pytest.mark.anyio
+async def test_a_compose_file_that_does_not_parse_is_not_brought_up(
+    monkeypatch: pytest.MonkeyPatch, project: Loaded, tmp_path: Path
+) -> None:
+    message = (DOCKER_FIXTURES / "config-does-not-parse.txt").read_text()
+    engine = ComposeEngine(compose_answers(**{"config --format json": (15, message)}), {})
+    _, result = await run_compose(monkeypatch, project, tmp_path, engine)
+    assert result.status.value == "error"
+    assert result.summary.startswith("compose.yaml does not parse: yaml: line 1: did not find expected")
+    assert [e[:2] for e in engine.execs()] == [["docker", "compose"]]

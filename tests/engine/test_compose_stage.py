@@ -68,9 +68,12 @@ def test_webapp_stack_comes_up_healthy_probes_pass_and_everything_is_removed(tmp
     assert done.returncode == 0, done.stderr[-3000:]
     assert stage["status"] == "passed", stage
     report = health(project)
-    services = cast("dict[str, dict[str, str]]", report["services"])
-    assert {name: info["health"] for name, info in services.items()} == {"app": "healthy", "db": "healthy"}
-    assert report["probes"] == [{"name": "http app:8000/healthz", "ok": True, "attempts": 1}]
+    assert report["executor"] == "docker"
+    services = cast("list[dict[str, object]]", report["services"])
+    assert {s["name"]: s["health"] for s in services} == {"app": "healthy", "db": "healthy"}
+    attempts = cast("list[dict[str, object]]", report["attempts"])
+    assert [(a["label"], a["attempt"], a["status"]) for a in attempts] == [("http app:8000/healthz", 1, 200)]
+    assert "ok" in str(attempts[0]["body"])
     assert leftovers(run_id) == []
 
 
@@ -154,5 +157,9 @@ def test_probe_to_a_port_nothing_listens_on(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert stage["status"] == "failed"
     assert "probe http app:8999/healthz failed" in str(stage["summary"])
-    assert "Connection refused" in str(stage["summary"]) or "refused" in str(stage["summary"]).lower()
+    assert "refused" in str(stage["summary"]).lower()
+    assert "(6 attempt(s))" in str(stage["summary"]), "retries = 5 (the default): six attempts"
+    attempts = cast("list[dict[str, object]]", health(project)["attempts"])
+    assert [a["attempt"] for a in attempts] == [1, 2, 3, 4, 5, 6]
+    assert all(a["status"] is None and a["error"] for a in attempts)
     assert leftovers(run_id) == []

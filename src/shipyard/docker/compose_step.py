@@ -10,20 +10,34 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
+from shipyard.config.models import ExecProbe, HttpProbe
 from shipyard.docker.container_step import RUN_LABEL
-from shipyard.stages.compose import HEALTH_JSON, probe_label
+from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
+from shipyard.stages.compose_observation import (
+    HEALTH_JSON,
+    LOGS_TXT,
+    OUTPUT_LIMIT,
+    CommandRun,
+    ComposeObservation,
+    ProbeAttempt,
+    ServiceState,
+    tail,
+)
+from shipyard.stages.compose_probe import observe
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
+from shipyard.stages.probe_verdict import (
+    PROBE_PAUSE,
+    AnyProbe,
+    attempt_problem,
+    attempts_allowed,
+    probe_label,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,18 +45,7 @@ if TYPE_CHECKING:
     from shipyard.executor import StepContext
     from shipyard.stages.spec import ComposeStep, Stage
 
-LOGS_TXT = "compose-logs.txt"
-OUTPUT_LIMIT = 4000
-
-
-@dataclass
-class Health:
-    """What the compose stage found: per service state and health, per probe result, problems."""
-
-    project: str
-    services: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
-    probes: list[dict[str, object]] = field(default_factory=list[dict[str, object]])
-    problems: list[str] = field(default_factory=list[str])
+EXECUTOR = "docker"
 
 
 def project_name(run_id: str, stage_id: str) -> str:
@@ -58,9 +61,8 @@ class ComposeRunner:
         self.projects: list[tuple[str, list[str]]] = []
 
     def run(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
-        """Up, wait, probe, collect, down."""
+        """Parse, up, wait, inspect, probe, save the logs, down; write what was seen."""
         name = project_name(self.run_id, stage.id)
-        health = Health(project=name)
         log_path = context.out_dir / "log.txt"
         with (
             log_path.open("a", encoding="utf-8") as log,
@@ -73,55 +75,53 @@ class ComposeRunner:
 
             files = ["-f", str(context.root / step.file)]
             base = ["docker", "compose", "-p", name, "--project-directory", str(context.root)]
-            parsed = _run([*base, *files, "config", "--format", "json"], emit)
-            if parsed.returncode != 0:
-                return _error(stage, context, f"{step.file} does not parse: {_last(parsed.stdout)}", health)
-            services = sorted(cast("dict[str, Any]", json.loads(parsed.stdout)).get("services", {}))
+            config = _run([*base, *files, "config", "--format", "json"], emit)
+            seen = ComposeObservation(executor=EXECUTOR, project=name, config=_command(config))
+            if config.returncode != 0:
+                return _finish(stage, context, seen)
+            services = list(services_in_config(config.stdout, source=f"docker compose config of {step.file}"))
+            seen = seen.model_copy(update={"services_in_file": tuple(services)})
             if step.service and step.service not in services:
-                return _error(
-                    stage,
-                    context,
-                    f"service {step.service!r} is not in {step.file} (it has: {', '.join(services)}); "
-                    "fix [tool.shipyard.compose] service",
-                    health,
-                )
+                return _finish(stage, context, seen)
             override = Path(tmp) / "shipyard.override.json"
             override.write_text(json.dumps(self._override(step, context, services)), encoding="utf-8")
             files += ["-f", str(override)]
             self.projects.append((name, [*base, *files]))
             try:
-                up = _run(
-                    [
-                        *base,
-                        *files,
-                        "up",
-                        "--detach",
-                        "--wait",
-                        "--wait-timeout",
-                        str(int(step.timeout)),
-                        "--no-build",
-                        "--pull",
-                        "never",
-                    ],
-                    emit,
-                    timeout=step.timeout + 60,
-                )
-                _inspect(base, files, health, emit)
-                if up.returncode != 0:
-                    health.problems.insert(0, _up_problem(up.stdout, health, step.timeout))
-                else:
-                    _probe_all(step, base, files, health, emit)
-                if health.problems:
-                    logs = _run([*base, *files, "logs", "--no-color", "--timestamps"], lambda _line: None)
-                    (context.out_dir / LOGS_TXT).write_text(logs.stdout, encoding="utf-8")
+                seen = self._up_and_probe(step, context, [*base, *files], seen, emit)
             finally:
                 self.down(name, [*base, *files], emit)
-        _write(context, health)
-        code = 0 if not health.problems else 1
-        return StageOutcome(
-            stage_id=stage.id,
-            out_dir=context.out_dir,
-            commands=(CommandOutcome(label="compose", argv=("docker", "compose", "up"), exit_code=code),),
+        return _finish(stage, context, seen)
+
+    @staticmethod
+    def _up_and_probe(
+        step: ComposeStep,
+        context: StepContext,
+        compose: list[str],
+        seen: ComposeObservation,
+        emit: Callable[[str], None],
+    ) -> ComposeObservation:
+        up = _run(
+            [
+                *compose,
+                "up",
+                "--detach",
+                "--wait",
+                "--wait-timeout",
+                str(int(step.timeout)),
+                "--no-build",
+                "--pull",
+                "never",
+            ],
+            emit,
+            timeout=step.timeout + 60,
+        )
+        services = _inspect(compose, emit)
+        attempts = _probe_all(step, compose, services, emit) if up.returncode == 0 else ()
+        logs = _run([*compose, "logs", "--no-color", "--timestamps"], lambda _line: None)
+        (context.out_dir / LOGS_TXT).write_text(logs.stdout, encoding="utf-8")
+        return seen.model_copy(
+            update={"up": _command(up), "services": services, "attempts": attempts, "logs": LOGS_TXT}
         )
 
     def _override(self, step: ComposeStep, context: StepContext, services: list[str]) -> dict[str, object]:
@@ -148,163 +148,85 @@ class ComposeRunner:
 def _run(
     argv: list[str], emit: Callable[[str], None], *, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
+    """Run a command; stdout stays apart from stderr (config, ps and logs print data on stdout)."""
     emit("$ " + " ".join(argv))
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
     for line in (done.stdout + done.stderr).splitlines()[-50:]:
         emit(line)
-    return subprocess.CompletedProcess(
-        argv,
-        done.returncode,
-        done.stdout if "config" in argv or "logs" in argv or "ps" in argv else done.stdout + done.stderr,
-        done.stderr,
-    )
+    return done
 
 
-def _last(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+def _command(done: subprocess.CompletedProcess[str]) -> CommandRun:
+    output = tail(done.stdout + done.stderr)
+    return CommandRun(argv=tuple(str(a) for a in done.args), exit_code=done.returncode, output=output)
 
 
-def _inspect(base: list[str], files: list[str], health: Health, emit: Callable[[str], None]) -> None:
-    listed = _run([*base, *files, "ps", "--all", "--format", "json"], emit)
-    for line in listed.stdout.splitlines():
-        if not line.strip().startswith("{"):
-            continue
-        entry = cast("dict[str, Any]", json.loads(line))
-        service = str(entry.get("Service", "?"))
-        info = {
-            "state": str(entry.get("State", "")),
-            "health": str(entry.get("Health", "")),
-            "container": str(entry.get("Name", "")),
-        }
-        inspected = subprocess.run(
-            ["docker", "inspect", str(entry.get("ID", ""))], capture_output=True, text=True, check=False
-        )
-        if inspected.returncode == 0:
-            info |= _container_facts(cast("list[dict[str, Any]]", json.loads(inspected.stdout))[0])
-        health.services[service] = info
-
-
-def _container_facts(details: dict[str, Any]) -> dict[str, str]:
-    """The last healthcheck output and the network address of an inspected container."""
-    facts: dict[str, str] = {}
-    state: dict[str, Any] = details.get("State") or {}
-    health: dict[str, Any] = state.get("Health") or {}
-    log: list[dict[str, Any]] = health.get("Log") or []
-    if log:
-        facts["last_healthcheck"] = str(log[-1].get("Output", ""))[-OUTPUT_LIMIT:].strip()
-    settings: dict[str, Any] = details.get("NetworkSettings") or {}
-    networks: dict[str, dict[str, Any]] = settings.get("Networks") or {}
-    address = next((str(n["IPAddress"]) for n in networks.values() if n.get("IPAddress")), "")
-    if address:
-        facts["address"] = address
-    return facts
-
-
-def _up_problem(output: str, health: Health, timeout: float) -> str:
-    unhealthy = [name for name, info in health.services.items() if info.get("health") == "unhealthy"]
-    exited = [name for name, info in health.services.items() if info.get("state") in {"exited", "dead"}]
-    if unhealthy:
-        first = unhealthy[0]
-        check = health.services[first].get("last_healthcheck", "")
-        detail = f": last healthcheck said {check.splitlines()[-1]!r}" if check else ""
-        return f"service {first!r} is unhealthy{detail} (logs: {LOGS_TXT})"
-    if exited:
-        return f"service {exited[0]!r} exited (logs: {LOGS_TXT})"
-    if "timeout" in output.lower() or "deadline" in output.lower():
-        return f"the stack did not become healthy within {timeout:g} s (logs: {LOGS_TXT})"
-    return f"docker compose up failed: {_last(output)}"
+def _inspect(compose: list[str], emit: Callable[[str], None]) -> tuple[ServiceState, ...]:
+    ids = _run([*compose, "ps", "--all", "--quiet"], emit).stdout.split()
+    if not ids:
+        return ()
+    inspected = subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=False)
+    if inspected.returncode != 0:
+        emit(f"docker inspect failed: {tail(inspected.stderr)}")
+        return ()
+    return services_from_inspect(inspected.stdout, source="docker inspect")
 
 
 def _probe_all(
-    step: ComposeStep, base: list[str], files: list[str], health: Health, emit: Callable[[str], None]
-) -> None:
-    for probe in step.probes:
-        if not isinstance(probe, HttpProbe | TcpProbe | ExecProbe):
-            continue
-        result = _probe_with_retries(probe, step, base=base, files=files, health=health, emit=emit)
-        health.probes.append(result)
-        if not result["ok"]:
-            health.problems.append(
-                f"probe {result['name']} failed after {step.retries + 1} attempt(s): {result['error']}"
-            )
+    step: ComposeStep, compose: list[str], services: tuple[ServiceState, ...], emit: Callable[[str], None]
+) -> tuple[ProbeAttempt, ...]:
+    """Every attempt of every probe; the core's retries and pause, stopping once the core says passed."""
+    attempts: list[ProbeAttempt] = []
+    by_name = {s.name: s for s in reversed(services)}
+    for index, probe in enumerate(step.probes):
+        label = probe_label(probe)
+        for number in range(1, attempts_allowed(step) + 1):
+            if number > 1:
+                time.sleep(PROBE_PAUSE)
+            seen = _probe_once(probe, step, compose, by_name.get(probe.service))
+            attempt = ProbeAttempt.model_validate({"probe": index, "label": label, "attempt": number, **seen})
+            attempts.append(attempt)
+            problem = attempt_problem(probe, attempt)
+            emit(f"probe {label} attempt {number}: {problem or 'passed'}")
+            if problem is None:
+                break
+    return tuple(attempts)
 
 
-def _probe_with_retries(
-    probe: HttpProbe | TcpProbe | ExecProbe,
-    step: ComposeStep,
-    *,
-    base: list[str],
-    files: list[str],
-    health: Health,
-    emit: Callable[[str], None],
+def _probe_once(
+    probe: AnyProbe, step: ComposeStep, compose: list[str], service: ServiceState | None
 ) -> dict[str, object]:
-    name = probe_label(probe)
-    error = ""
-    for attempt in range(step.retries + 1):
-        if attempt:
-            time.sleep(1)
-        error = _probe_once(probe, step, base, files, health)
-        if not error:
-            emit(f"probe {name}: ok")
-            return {"name": name, "ok": True, "attempts": attempt + 1}
-        emit(f"probe {name}: {error}")
-    return {"name": name, "ok": False, "attempts": step.retries + 1, "error": error}
-
-
-def _probe_once(  # noqa: PLR0911 - one return per way a probe fails
-    probe: HttpProbe | TcpProbe | ExecProbe,
-    step: ComposeStep,
-    base: list[str],
-    files: list[str],
-    health: Health,
-) -> str:
-    info = health.services.get(probe.service)
-    if info is None:
-        return f"service {probe.service!r} is not running"
+    """What one attempt saw, as ProbeAttempt fields."""
+    if service is None:
+        return {"error": f"service {probe.service!r} has no container"}
     if isinstance(probe, ExecProbe):
-        done = subprocess.run(
-            [*base, *files, "exec", "-T", probe.service, *probe.command],
-            capture_output=True,
-            text=True,
-            timeout=step.probe_timeout,
-            check=False,
-        )
-        return "" if done.returncode == 0 else f"exit {done.returncode}: {_last(done.stdout + done.stderr)}"
-    address = info.get("address")
-    if not address:
-        return f"service {probe.service!r} has no network address"
-    if isinstance(probe, TcpProbe):
+        started = time.monotonic()
         try:
-            with socket.create_connection((address, probe.port), timeout=step.probe_timeout):
-                return ""
-        except OSError as exc:
-            return f"{address}:{probe.port}: {exc.strerror or exc}"
-    url = f"http://{address}:{probe.port}{probe.path}"
-    try:
-        with urllib.request.urlopen(url, timeout=step.probe_timeout) as response:
-            status, body = response.status, response.read(65536).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read(65536).decode("utf-8", "replace")
-    except (OSError, ValueError) as exc:
-        return f"{url}: {getattr(exc, 'reason', None) or exc}"
-    if status != probe.status:
-        return f"{url} answered {status}, expected {probe.status}"
-    if probe.body is not None and probe.body not in body:
-        return f"{url} answered without {probe.body!r} in the body"
-    return ""
+            done = subprocess.run(
+                [*compose, "exec", "-T", probe.service, *probe.command],
+                capture_output=True,
+                text=True,
+                timeout=step.probe_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"no exit within {step.probe_timeout:g} s", "seconds": step.probe_timeout}
+        return {
+            "exit_code": done.returncode,
+            "body": tail(done.stdout + done.stderr),
+            "seconds": round(time.monotonic() - started, 3),
+        }
+    if not service.address:
+        return {"error": f"service {probe.service!r} has no network address"}
+    kind, path = ("http", probe.path) if isinstance(probe, HttpProbe) else ("tcp", "")
+    return observe(
+        kind, service.address, probe.port, path=path, timeout=step.probe_timeout, limit=OUTPUT_LIMIT
+    )
 
 
-def _write(context: StepContext, health: Health) -> None:
-    data = {
-        "project": health.project,
-        "services": health.services,
-        "probes": health.probes,
-        "problems": health.problems,
-    }
-    (context.out_dir / HEALTH_JSON).write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def _error(stage: Stage, context: StepContext, message: str, health: Health) -> StageOutcome:
-    _write(context, health)
-    return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, error=message)
+def _finish(stage: Stage, context: StepContext, seen: ComposeObservation) -> StageOutcome:
+    """Write what was seen; the outcome carries `up`'s exit code (or config's when up did not run)."""
+    (context.out_dir / HEALTH_JSON).write_text(seen.to_json(), encoding="utf-8")
+    ran = seen.up or seen.config
+    command = CommandOutcome(label="compose", argv=ran.argv, exit_code=ran.exit_code, output_tail=ran.output)
+    return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=(command,))

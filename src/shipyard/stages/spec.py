@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
     from shipyard.stages.outcome import StageOutcome
     from shipyard.stages.result import StageResult
 
@@ -135,11 +136,13 @@ class ComposeStep:
     """The service whose image is replaced by the built one."""
     image_from: str | None
     """The build stage whose image is injected."""
-    probes: tuple[object, ...]
+    probes: tuple[HttpProbe | TcpProbe | ExecProbe, ...]
     """The config's probe models (HTTP, TCP, exec)."""
     timeout: float
     probe_timeout: float
     retries: int
+    probe_image: str
+    """The image an executor that cannot reach the stack from its own host probes from (Python)."""
     kind: Literal["compose"] = "compose"
 
 
