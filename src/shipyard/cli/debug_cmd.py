@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from shipyard.cli.app import selection_options
+from shipyard.cli.options import stage_options
 from shipyard.errors import ConfigError, EngineError
 from shipyard.executor import StepContext
 from shipyard.plan.sources import select
@@ -23,19 +23,16 @@ SHELLS = ("/bin/bash", "/bin/sh")
 
 @click.command("debug")
 @click.argument("stage_id", metavar="STAGE")
-@selection_options
+@stage_options
 @click.option("--shell", default=None, help="Shell to start (default: bash, else sh).")
 def command(
     stage_id: str,
     source: Path,
-    tier: str | None,
     pythons: tuple[str, ...],
     platforms: tuple[str, ...],
-    skip: tuple[str, ...],
     shell: str | None,
 ) -> None:
     """Open a shell in STAGE's container: same image, files, tools, caches and env (no secrets)."""
-    del tier, skip
     session = open_session(source, Selection(names=(stage_id,), pythons=pythons, platforms=platforms))
     matches = [s for s in session.plan.stages if stage_id in {s.id, s.group}]
     if not matches:

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from shipyard.cli.app import selection_options
+from shipyard.cli.options import selection_options
 from shipyard.gitinfo import changed_paths
 from shipyard.plan.changes import affected
 from shipyard.session import Selection, Session, open_session

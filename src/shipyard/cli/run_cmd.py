@@ -14,8 +14,8 @@ import anyio
 import click
 from rich.console import Console
 
-from shipyard.cli.app import selection_options
 from shipyard.cli.live import LiveView, summary_table
+from shipyard.cli.options import selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports

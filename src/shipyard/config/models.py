@@ -25,6 +25,8 @@ TIERS: tuple[Tier, ...] = ("essential", "extended", "full")
 """The tiers, smallest first."""
 TagRule = Literal["sha", "semver", "latest", "branch"]
 Platform = Literal["linux/amd64", "linux/arm64"]
+PLATFORMS: tuple[Platform, ...] = ("linux/amd64", "linux/arm64")
+"""The platforms images are built for."""
 
 
 class _Model(BaseModel):

@@ -93,14 +93,6 @@ class Plan:
                 dropped.add(stage.id)
         return Plan(stages=tuple(s for s in self.stages if s.id not in dropped))
 
-    def dependents(self, stage_id: str) -> tuple[str, ...]:
-        """Every stage that needs `stage_id`, directly or not."""
-        found: list[str] = []
-        for stage in self.stages:
-            if stage_id in stage.needs or any(n in found for n in stage.needs):
-                found.append(stage.id)
-        return tuple(found)
-
 
 def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     """Every stage the project has (without publish, which depends on the selection)."""

@@ -39,8 +39,3 @@ class StageOutcome:
             if command.label == label:
                 return command.exit_code
         return None
-
-    @property
-    def failed_setup(self) -> CommandOutcome | None:
-        """The first command that failed, if any."""
-        return next((c for c in self.commands if c.exit_code != 0), None)

@@ -1,0 +1,60 @@
+"""Command-line options shared by the commands that select stages; choices from the config's constants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from shipyard.config.models import PLATFORMS, PYTHON_VERSIONS, TIERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def stage_options(func: Callable[..., object]) -> Callable[..., object]:
+    """Options of every command that picks stages: which project, which Pythons and platforms."""
+    options = [
+        click.option(
+            "--source",
+            type=click.Path(path_type=Path),
+            default=Path(),
+            show_default=True,
+            help="The project directory.",
+        ),
+        click.option(
+            "--python",
+            "pythons",
+            multiple=True,
+            type=click.Choice(PYTHON_VERSIONS),
+            help="Only these Python versions of the test matrix.",
+        ),
+        click.option(
+            "--platform",
+            "platforms",
+            multiple=True,
+            type=click.Choice(PLATFORMS),
+            help="Build for these platforms.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def selection_options(func: Callable[..., object]) -> Callable[..., object]:
+    """Options shared by run and plan: the stage options, a tier, and stages to leave out."""
+    options = [
+        click.option(
+            "--tier",
+            type=click.Choice(TIERS),
+            help="A named selection of stages (default: the project's tier).",
+        ),
+        click.option(
+            "--skip", multiple=True, metavar="STAGE", help="Leave out a stage or group and what needs it."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return stage_options(func)
