@@ -8,6 +8,7 @@ Dagger executor and the Docker executor cannot drift apart.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 from pathlib import Path
@@ -22,7 +23,8 @@ from dagger_offline import Selection, chain, ctx_chain, find, sub
 from shipyard.executor import StepContext
 from shipyard.oci.reference import Repository
 from shipyard.publish.signing import cosign_commands
-from shipyard.stages.build import build_stage_id
+from shipyard.runner import RunState
+from shipyard.stages.build import IMAGE_TAR, SCAN_TAR, build_stage_id
 from shipyard.stages.compose_observation import read_observation
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, publish_params
 from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep, PublishStep, Stage
@@ -482,3 +484,13 @@ async def test_a_compose_file_that_does_not_parse_is_not_brought_up(
     assert result.status.value == "error"
     assert result.summary.startswith("compose.yaml does not parse: yaml: line 1: did not find expected")
     assert [e[:2] for e in engine.execs()] == [["docker", "compose"]]
+
+
+def test_the_reports_directory_carries_no_image_archive(ship: Shipyard, project: Loaded) -> None:
+    executor = ship.executor(project)
+    executor.outputs[build_stage_id("linux/amd64")] = dag.directory().with_new_file("image.tar", "x")
+    out = ship.reports_dir(project, RunState(runs={}), executor)
+    (build,) = [a for a in find(chain(out), "withDirectory") if a["path"] == build_stage_id("linux/amd64")]
+    excluded = cast("list[str]", build["exclude"])
+    for name in (IMAGE_TAR, SCAN_TAR):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in excluded), name
