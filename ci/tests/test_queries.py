@@ -20,6 +20,7 @@ from dagger import dag
 from dagger.client._core import Context
 from dagger_offline import Selection, chain, ctx_chain, find, sub
 
+from shipyard.errors import GateFailedError
 from shipyard.executor import StepContext
 from shipyard.oci.reference import Repository
 from shipyard.publish.signing import cosign_commands
@@ -31,7 +32,6 @@ from shipyard.stages.spec import OUTDIR, BuildStep, ComposeStep, ContainerStep, 
 from shipyard_ci import Shipyard, compose
 from shipyard_ci.compose import ATTEMPT_ENV
 from shipyard_ci.executor import DaggerExecutor
-from shipyard_ci.main import GateFailedError
 from shipyard_ci.publish import COSIGN, KEY, SIGNER_USER, WRAPPER, DaggerSigner
 from shipyard_ci.session import Loaded, git_facts, loaded
 

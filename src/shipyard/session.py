@@ -13,7 +13,7 @@ from shipyard.plan.cache import StageCache
 from shipyard.plan.digest import stage_digests
 from shipyard.plan.graph import Plan, PlanContext, build_plan, host_platform
 from shipyard.plan.sources import hash_files, list_files
-from shipyard.reports.tags import compute_tags
+from shipyard.publish.tag_rules import compute_tags
 
 if TYPE_CHECKING:
     from pathlib import Path

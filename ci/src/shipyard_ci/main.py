@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar, cast
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
+from shipyard.errors import GateFailedError
 from shipyard.plan.graph import tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
@@ -66,10 +67,6 @@ def cached(policy: str) -> Callable[[_F], _F]:
     return function_with(cache=policy)
 
 
-class GateFailedError(Exception):
-    """A stage's gate failed; the message is the core's verdict of every stage run."""
-
-
 def verdict_lines(state: RunState) -> str:
     """One line per stage: id, status and the core's summary."""
     lines: list[str] = []
@@ -84,7 +81,7 @@ def verdict(state: RunState) -> str:
     """The verdict lines; raise when the gates failed."""
     text = verdict_lines(state)
     if not state.ok:
-        raise GateFailedError(text)
+        raise GateFailedError(text)  # the core's error: one hierarchy for both executors
     return text
 
 

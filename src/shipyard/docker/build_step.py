@@ -13,6 +13,7 @@ from shipyard.errors import EngineError
 from shipyard.oci.docker_archive import to_docker_archive
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
+from shipyard.stages.spec import LOG_FILE, TAIL_LINES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
     from shipyard.executor import StepContext
     from shipyard.stages.spec import BuildStep, Stage
-
-TAIL_LINES = 30
 
 
 def buildx_argv(step: BuildStep, context: StepContext) -> list[str]:
@@ -49,7 +48,7 @@ def buildx_argv(step: BuildStep, context: StepContext) -> list[str]:
 
 def run_build(client: Any, stage: Stage, step: BuildStep, context: StepContext) -> StageOutcome:
     """Build, load, save the tarball and record the image's facts."""
-    log_path = context.out_dir / "log.txt"
+    log_path = context.out_dir / LOG_FILE
     argv = buildx_argv(step, context)
     started = time.monotonic()
     with log_path.open("a", encoding="utf-8") as log:

@@ -38,6 +38,7 @@ from shipyard.stages.probe_verdict import (
     attempts_allowed,
     probe_label,
 )
+from shipyard.stages.spec import LOG_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,7 +64,7 @@ class ComposeRunner:
     def run(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
         """Parse, up, wait, inspect, probe, save the logs, down; write what was seen."""
         name = project_name(self.run_id, stage.id)
-        log_path = context.out_dir / "log.txt"
+        log_path = context.out_dir / LOG_FILE
         with (
             log_path.open("a", encoding="utf-8") as log,
             tempfile.TemporaryDirectory(prefix="shipyard-compose-") as tmp,

@@ -19,7 +19,7 @@ import requests.exceptions
 from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files, pack_tree, unpack
 from shipyard.errors import EngineError, StageError
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
-from shipyard.stages.spec import OUTDIR
+from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -31,10 +31,8 @@ if TYPE_CHECKING:
     from shipyard.stages.spec import Command, ContainerStep, Stage, ToolBinary
 
 KEEPALIVE = ("sleep", "86400")
-TAIL_LINES = 30
 RUN_LABEL = "dev.shipyard.run"
 STAGE_LABEL = "dev.shipyard.stage"
-LOG_FILE = "log.txt"
 
 
 def volume_name(cache: str) -> str:

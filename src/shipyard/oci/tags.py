@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from shipyard.errors import PublishError
-from shipyard.reports.tags import SHORT_SHA, branch_tag, parse_ref, parse_release
+from shipyard.publish.tag_rules import SHORT_SHA, branch_tag, parse_ref, parse_release
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from shipyard.reports.labels import oci_labels
+from shipyard.oci.labels import oci_labels
 from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, PACKAGE_METADATA
 from shipyard.stages.evaluate_build import EvaluateBuild
 from shipyard.stages.spec import BuildStep, SourceFilter, Stage

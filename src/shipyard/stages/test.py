@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.stages import install
 from shipyard.stages.common import code_filter, python_image
-from shipyard.stages.evaluate_test import EvaluateTest
+from shipyard.stages.evaluate_pytest import EvaluateTest
 from shipyard.stages.spec import OUTDIR, Command, ContainerStep, Stage
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from shipyard.oci.auth import Credentials, parse_challenge, push_scope
 from shipyard.oci.reference import Repository, target_repository
 from shipyard.oci.scrub import MASK, Scrubber
 from shipyard.oci.tags import immutable_tags, invalid_tags
-from shipyard.reports.tags import compute_tags
+from shipyard.publish.tag_rules import compute_tags
 
 if TYPE_CHECKING:
     from shipyard.config.models import TagRule

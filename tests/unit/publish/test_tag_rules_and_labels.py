@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from shipyard.errors import PublishError
-from shipyard.reports.labels import oci_labels
-from shipyard.reports.tags import branch_tag, compute_tags, parse_ref
+from shipyard.oci.labels import oci_labels
+from shipyard.publish.tag_rules import branch_tag, compute_tags, parse_ref
 
 if TYPE_CHECKING:
     from shipyard.config.models import TagRule
