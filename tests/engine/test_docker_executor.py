@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -109,55 +107,6 @@ def test_failing_gate_exits_nonzero_and_still_writes_every_report(tmp_path: Path
     assert any(result["ruleId"] == "F841" for run in sarif["runs"] for result in run["results"])
 
 
-def test_dead_engine_is_one_line_error(tmp_path: Path) -> None:
-    project = git_copy("library", tmp_path)
-    done = shipyard(
-        "run", "--source", str(project), "lint", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
-    )
-    assert done.returncode == 4
-    lines = done.stderr.strip().splitlines()
-    assert lines[-1].startswith(
-        "shipyard: error: cannot reach the Docker Engine at unix:///nonexistent/docker.sock"
-    )
-    assert "fix:" in lines[-1]
-    assert (project / ".shipyard" / "out" / "summary.json").is_file(), "reports are written even then"
-
-
-def test_image_missing_offline_names_the_image(tmp_path: Path) -> None:
-    project = git_copy("library", tmp_path)
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            "[tool.shipyard]", '[tool.shipyard]\npython_image = "python:{version}-nosuchvariant"', 1
-        )
-    )
-    done, stages = run_json(project, "lint", "--offline")
-    assert done.returncode == 1
-    assert stages["lint"]["status"] == "error"
-    assert "python:3.13-nosuchvariant is not on this engine" in str(stages["lint"]["summary"])
-
-
-def test_stage_command_that_does_not_exist(tmp_path: Path) -> None:
-    project = git_copy("library", tmp_path)
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text().replace(
-        "[tool.shipyard.test]", '[tool.shipyard.test]\ncommand = ["no-such-test-runner"]', 1
-    )
-    pyproject.write_text(text)
-    done, stages = run_json(project, "test", "--python", "3.12")
-    assert done.returncode == 1
-    result = str(stages["test-3.12"]["summary"])
-    assert "no-such-test-runner" in result, result
-
-
-def test_source_without_pyproject(tmp_path: Path) -> None:
-    done = shipyard("run", "--source", str(tmp_path))
-    assert done.returncode == 2
-    assert (
-        done.stderr.strip().splitlines()[-1].startswith(f"shipyard: error: no pyproject.toml in {tmp_path}")
-    )
-
-
 def _run_containers(run_id: str) -> list[str]:
     listed = subprocess.run(
         [
@@ -174,31 +123,6 @@ def _run_containers(run_id: str) -> list[str]:
         check=True,
     )
     return [line for line in listed.stdout.splitlines() if line.strip()]
-
-
-def test_sigint_mid_run_leaves_no_container_behind(tmp_path: Path) -> None:
-    project = git_copy("webapp", tmp_path)
-    run_id = "sigint" + uuid.uuid4().hex[:8]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shipyard", "run", "--source", str(project), "test", "--no-cache", "-j", "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "SHIPYARD_RUN_ID": run_id},
-    )
-    deadline = time.monotonic() + 120
-    while not _run_containers(run_id):
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        assert time.monotonic() < deadline, "no container started within 120 s"
-        time.sleep(0.2)
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    output, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 130, output[-2000:]
-    assert _run_containers(run_id) == [], "containers of the interrupted run are still there"
-    assert (project / ".shipyard" / "out" / "summary.json").is_file()
-    data = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
-    assert data["interrupted"] is True
 
 
 def test_debug_opens_a_shell_in_exactly_the_stage_container(tmp_path: Path) -> None:

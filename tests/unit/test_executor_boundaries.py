@@ -30,7 +30,7 @@ DECISIONS = (
     "shipyard.publish.tags",
 )
 """Core modules whose rules only the core applies (pass/fail, statuses, which tags, tag moves)."""
-ASKS_THE_CORE = {"shipyard.stages.evaluate_compose": {"setup_error"}}
+ASKS_THE_CORE = {"shipyard.stages.compose": {"setup_error"}}
 """Core decisions an executor may consult (and must obey) while it runs: whether a stack can be tried."""
 COMPARED_STATUS = re.compile(r"\bstatus\b\s*(==|!=|//|<=|>=|<|>|in\b)")
 

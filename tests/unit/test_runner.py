@@ -19,10 +19,10 @@ from shipyard.gitinfo import NO_GIT
 from shipyard.plan.cache import StageCache
 from shipyard.plan.graph import Plan, PlanContext, build_plan
 from shipyard.runner import NoEvents, RunOptions, RunState, StageRun, run_plan
-from shipyard.stages.evaluate_pytest import EvaluateTest
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import Command, ContainerStep, SourceFilter, Stage
+from shipyard.stages.test import EvaluateTest
 from shipyard.stages.verdicts import broken_run
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from dagger import dag
 
 from shipyard.publish.run import run_publish
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
+from shipyard.stages.compose import setup_error
 from shipyard.stages.compose_inspect import services_in_config
 from shipyard.stages.compose_observation import HEALTH_JSON, LOGS_TXT, ComposeObservation, ProbeAttempt
-from shipyard.stages.evaluate_compose import setup_error
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.probe_verdict import PROBE_PAUSE, attempts_allowed, probe_label, probe_passed
 from shipyard.stages.publish import publish_params

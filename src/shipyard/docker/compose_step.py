@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.config.models import ExecProbe, HttpProbe
 from shipyard.docker.container_step import RUN_LABEL
+from shipyard.stages.build import METADATA_JSON
 from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
 from shipyard.stages.compose_observation import (
     HEALTH_JSON,
@@ -129,7 +130,7 @@ class ComposeRunner:
         overrides: dict[str, dict[str, object]] = {s: {"labels": {RUN_LABEL: self.run_id}} for s in services}
         if step.service and step.image_from:
             metadata = json.loads(
-                (context.upstream[step.image_from] / "build.json").read_text(encoding="utf-8")
+                (context.upstream[step.image_from] / METADATA_JSON).read_text(encoding="utf-8")
             )
             overrides[step.service] |= {"image": metadata["tag"], "pull_policy": "never"}
         return {"services": overrides}

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.oci.labels import oci_labels
 from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, PACKAGE_METADATA
-from shipyard.stages.evaluate_build import EvaluateBuild
+from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import BuildStep, SourceFilter, Stage
+from shipyard.stages.verdicts import broken_run
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
     from shipyard.gitinfo import GitInfo
+    from shipyard.stages.outcome import StageOutcome
+
 
 IMAGE_TAR = "image.tar"
 """The image as `docker save` writes it (an OCI layout): what publish pushes."""
@@ -103,3 +107,44 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
         outputs=(IMAGE_TAR, SCAN_TAR, METADATA_JSON),
         not_applicable=not_applicable,
     )
+
+
+ROOT_USERS = {"", "root", "0", "0:0", "root:root"}
+
+
+@dataclass(frozen=True)
+class EvaluateBuild:
+    """A build error fails; the image's size, user and labels are recorded."""
+
+    platform: str
+
+    def __call__(self, outcome: StageOutcome) -> StageResult:
+        """Judge one platform's build."""
+        broken = broken_run(outcome)
+        if broken:
+            return broken
+        if not (outcome.out_dir / IMAGE_TAR).is_file():
+            return StageResult(status=Status.ERROR, summary=f"the build wrote no {IMAGE_TAR}")
+        meta = outcome.metadata
+        size = int(meta.get("size", "0") or 0)
+        user = meta.get("user", "")
+        details = (
+            ["runs as root: add a USER line to the Dockerfile's final stage"] if user in ROOT_USERS else []
+        )
+        revision = meta.get("label:org.opencontainers.image.revision", "")
+        return StageResult(
+            status=Status.PASSED,
+            summary=f"built {meta.get('tag', '?')} for {self.platform}: {size / 1e6:.1f} MB, "
+            f"user {user or 'root'}",
+            details=tuple(details),
+            counts={
+                "size_bytes": size,
+                "platform": self.platform,
+                "user": user or "root",
+                "revision": revision[:12],
+                "version": meta.get("label:org.opencontainers.image.version", ""),
+                "created": meta.get("label:org.opencontainers.image.created", ""),
+                "seconds": meta.get("seconds", ""),
+            },
+            artifacts=(IMAGE_TAR, METADATA_JSON),
+        )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, newest_python, python_image
-from shipyard.stages.compose_observation import HEALTH_JSON
-from shipyard.stages.evaluate_compose import EvaluateCompose
-from shipyard.stages.probe_verdict import probe_label
+from shipyard.stages.compose_observation import HEALTH_JSON, read_observation
+from shipyard.stages.probe_verdict import attempt_problem, probe_label, probe_passed
+from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import ComposeStep, SourceFilter, Stage
+from shipyard.stages.verdicts import broken_run, report
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
+    from shipyard.stages.compose_observation import CommandRun, ComposeObservation, ServiceState
+    from shipyard.stages.outcome import StageOutcome
+
 
 __all__ = ["HEALTH_JSON", "compose_stage", "probe_label"]
 
@@ -43,3 +48,124 @@ def compose_stage(project: Project, platform: str) -> Stage:
         outputs=(HEALTH_JSON,),
         not_applicable=not_applicable,
     )
+
+
+TIMEOUT_MARKERS = ("timeout", "deadline exceeded")
+"""What `docker compose up --wait` says when --wait-timeout ran out."""
+
+
+@dataclass(frozen=True)
+class EvaluateCompose:
+    """Bad file or image: error; unhealthy services, a failed `up`, failed probes: failed.
+
+    The one-line summary names the cause; the other causes follow as details.
+    """
+
+    step: ComposeStep
+
+    def __call__(self, outcome: StageOutcome) -> StageResult:
+        """Judge the compose stage from the executor's compose-health.json."""
+        broken = broken_run(outcome, may_fail=("compose",))
+        if broken:
+            return broken
+        found = report(outcome, HEALTH_JSON)
+        if found is None:
+            return StageResult(status=Status.ERROR, summary=f"the compose stage wrote no {HEALTH_JSON}")
+        data, source = found
+        return judge(self.step, read_observation(data, source=source))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def _error(summary: str) -> StageResult:
+    return StageResult(status=Status.ERROR, summary=summary, artifacts=(HEALTH_JSON,))
+
+
+def judge(step: ComposeStep, seen: ComposeObservation) -> StageResult:
+    """The stage result for one observed run of `step`."""
+    error = setup_error(step, seen)
+    if error:
+        return _error(error)
+    if seen.up is None:
+        return _error("the executor did not run `docker compose up`; re-run the stage")
+    artifacts = (HEALTH_JSON, seen.logs) if seen.logs else (HEALTH_JSON,)
+    problems = _up_problems(step, seen.up, seen.services) if seen.up.exit_code else probe_problems(step, seen)
+    if problems:
+        return StageResult(
+            status=Status.FAILED,
+            summary=_with_logs(problems[0], seen.logs),
+            details=tuple(problems[1:]),
+            artifacts=artifacts,
+        )
+    return StageResult(
+        status=Status.PASSED,
+        summary=f"{len(seen.services)} service(s) healthy, {len(step.probes)} probe(s) passed",
+        counts={"services": len(seen.services), "probes": len(step.probes), "attempts": len(seen.attempts)},
+        artifacts=artifacts,
+    )
+
+
+def setup_error(step: ComposeStep, seen: ComposeObservation) -> str | None:
+    """Why the stack cannot be tried (the file, the service name, the image), or None.
+
+    Executors ask this before `up`; the verdict reports it as an error.
+    """
+    if not seen.file_parsed:
+        return (
+            f"{step.file} does not parse: {_last_line(seen.config.output)} "
+            f"(fix the file; `docker compose -f {step.file} config` shows the error)"
+        )
+    if step.service and step.service not in seen.services_in_file:
+        return (
+            f"service {step.service!r} is not in {step.file} (it has: {', '.join(seen.services_in_file)}); "
+            "fix [tool.shipyard.compose] service"
+        )
+    if seen.image_load is not None and seen.image_load.exit_code != 0:
+        return _command_failed(f"loading the image built by {step.image_from}", seen.image_load)
+    return None
+
+
+def _with_logs(problem: str, logs: str | None) -> str:
+    return f"{problem} (logs: {logs})" if logs else problem
+
+
+def _command_failed(what: str, run: CommandRun) -> str:
+    return f"{what} failed (exit {run.exit_code}): {_last_line(run.output)}"
+
+
+def _up_problems(step: ComposeStep, up: CommandRun, services: tuple[ServiceState, ...]) -> list[str]:
+    """Why `up --wait` failed, the most telling cause first."""
+    problems: list[str] = []
+    for service in services:
+        if service.health == "unhealthy":
+            said = _last_line(service.healthcheck[-1]) if service.healthcheck else ""
+            detail = f": last healthcheck said {said!r}" if said else " (its healthcheck printed nothing)"
+            problems.append(f"service {service.name!r} is unhealthy{detail}")
+    problems.extend(
+        f"service {s.name!r} exited with code {s.exit_code}"
+        for s in services
+        if s.state in {"exited", "dead"} and s.exit_code != 0
+    )
+    if any(marker in up.output.lower() for marker in TIMEOUT_MARKERS):
+        starting = [s.name for s in services if s.health == "starting"]
+        still = f" ({', '.join(repr(s) for s in starting)} still starting)" if starting else ""
+        problems.append(f"the stack did not become healthy within {step.timeout:g} s{still}")
+    problems.append(_command_failed("docker compose up --wait", up))
+    return problems
+
+
+def probe_problems(step: ComposeStep, seen: ComposeObservation) -> list[str]:
+    """One line per configured probe that no attempt passed."""
+    problems: list[str] = []
+    for index, probe in enumerate(step.probes):
+        label = probe_label(probe)
+        attempts = [a for a in seen.attempts if a.probe == index]
+        if not attempts:
+            problems.append(f"probe {label} was not tried")
+        elif not any(probe_passed(probe, a) for a in attempts):
+            why = attempt_problem(probe, attempts[-1])
+            problems.append(f"probe {label} failed: {why} ({len(attempts)} attempt(s))")
+    return problems

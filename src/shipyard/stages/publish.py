@@ -9,14 +9,17 @@ from shipyard.oci.reference import target_repository
 from shipyard.oci.tags import immutable_tags
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.common import newest_python, python_image
-from shipyard.stages.evaluate_publish import EvaluatePublish
+from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import PublishStep, SecretRef, SourceFilter, Stage
+from shipyard.stages.verdicts import broken_run, executor_report
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from shipyard.config.load import Project
     from shipyard.gitinfo import GitInfo
+    from shipyard.stages.outcome import StageOutcome
+
 
 PUBLISH_JSON = "publish.json"
 REGISTRY_USERNAME = "SHIPYARD_REGISTRY_USERNAME"
@@ -110,3 +113,25 @@ def publish_stage(
         not_applicable=None if project.has_dockerfile else f"no {project.config.image.dockerfile}",
         cacheable=False,
     )
+
+
+@dataclass(frozen=True)
+class EvaluatePublish:
+    """Preflight refusals and failed pushes fail; the digest and refs are recorded."""
+
+    def __call__(self, outcome: StageOutcome) -> StageResult:
+        """Judge the publish stage from the executor's publish report."""
+        broken = broken_run(outcome)
+        if broken:
+            return broken
+        data = executor_report(outcome, PUBLISH_JSON, "publish")
+        if isinstance(data, StageResult):
+            return data
+        refs = [str(r) for r in data.get("refs", [])]
+        digest = str(data.get("digest", ""))
+        return StageResult(
+            status=Status.PASSED,
+            summary=f"published {digest[:19]} as {', '.join(refs)}",
+            counts={"digest": digest, "tags": len(refs), "signed": str(bool(data.get("signed")))},
+            artifacts=(PUBLISH_JSON,),
+        )

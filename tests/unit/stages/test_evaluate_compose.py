@@ -8,6 +8,7 @@ import pytest
 
 from shipyard.config.models import ExecProbe, HttpProbe, TcpProbe
 from shipyard.errors import ReportError
+from shipyard.stages.compose import EvaluateCompose, judge
 from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
 from shipyard.stages.compose_observation import (
     HEALTH_JSON,
@@ -17,7 +18,6 @@ from shipyard.stages.compose_observation import (
     ServiceState,
     read_observation,
 )
-from shipyard.stages.evaluate_compose import EvaluateCompose, judge
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.probe_verdict import AnyProbe, attempt_problem, probe_passed
 from shipyard.stages.result import Status
