@@ -14,6 +14,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
 from shipyard.config.models import PYTHON_VERSIONS, ShipyardConfig
+from shipyard.config.paths import checked_paths
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def load_project(source: Path) -> Project:
     document = _read_toml(pyproject)
     project_table = _table(document.get("project", {}), pyproject, "project")
     table, config_file = _shipyard_table(root, document, pyproject)
-    config = _validate(table, config_file)
+    config = checked_paths(root, _validate(table, config_file), config_file)
     pythons = config.python or _pythons_allowed(project_table.get("requires-python"), pyproject)
     name = project_table.get("name")
     version = project_table.get("version")

@@ -73,9 +73,10 @@ class ImageConfig(_Model):
     name: str | None = None
     """Image repository without a tag, e.g. `ghcr.io/acme/app`; none means derived from the project name."""
     dockerfile: str = "Dockerfile"
-    """Dockerfile path relative to the project root; when it does not exist, image stages do not apply."""
+    """Dockerfile path relative to the project root. When the default is absent the image stages do
+    not apply; a path set here must exist inside the project (else a ConfigError)."""
     context: str = "."
-    """Build context relative to the project root."""
+    """Build context relative to the project root; it must be a directory inside the project."""
     target: str | None = None
     """The Dockerfile stage to build; none builds the last stage."""
     platforms: tuple[Platform, ...] = ("linux/amd64", "linux/arm64")
@@ -115,11 +116,21 @@ class ExecProbe(_Model):
 Probe = Annotated[HttpProbe | TcpProbe | ExecProbe, Field(discriminator="kind")]
 
 
+COMPOSE_FILE_NAMES: tuple[str, ...] = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+)
+"""The names `docker compose` looks for by default, in its order: the first present is the stack."""
+
+
 class ComposeConfig(_Model):
     """The compose stage: bring the stack up with the built image and probe it."""
 
-    file: str = "compose.yaml"
-    """Compose file relative to the project root; when it does not exist, the stage does not apply."""
+    file: str = COMPOSE_FILE_NAMES[0]
+    """Compose file relative to the project root. Unset, the first of COMPOSE_FILE_NAMES present is
+    used and the stage does not apply when there is none; a path set here must exist (else a ConfigError)."""
     service: str | None = None
     """The service whose image is replaced by the one just built."""
     probes: tuple[Probe, ...] = ()

@@ -35,6 +35,11 @@ def shipyard(*args: str) -> subprocess.CompletedProcess[str]:
             "pyproject.toml: tool.shipyard.scan.severity: ",
         ),
         ({"README.md": "no project here\n"}, (), "no pyproject.toml in "),
+        (
+            {"pyproject.toml": PLAIN + '[tool.shipyard.image]\ndockerfile = "docker/Dockerfile.prod"\n'},
+            (),
+            "tool.shipyard.image.dockerfile = 'docker/Dockerfile.prod' does not exist",
+        ),
         ({"pyproject.toml": PLAIN}, ("lnt",), "unknown stage 'lnt'"),
     ],
 )
