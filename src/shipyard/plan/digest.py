@@ -4,6 +4,11 @@ A stage's digest covers its action (image refs, argv, env, caches, tools, platfo
 evaluate policy, the content of the files its filter selects, git history when it scans
 history, shipyard's version, and the digests of the stages it needs. Equal digest and a green
 last result mean the stage need not run again.
+
+`[tool.shipyard]` is not file content to a stage that reads pyproject.toml as configuration
+(lint, tests): what it sets reaches the stage through its action and params, so editing the lint
+table does not re-run the test matrix. Stages that take the file's bytes (a build copies them
+into the image, a scanner reads every byte for secrets) hash the file as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import TYPE_CHECKING, cast
 from pydantic import BaseModel
 
 from shipyard import __version__
-from shipyard.plan.sources import select, tree_digest
+from shipyard.plan.sources import SETTINGS_FILES, select, tree_digest, without_settings
+from shipyard.stages.spec import BuildStep
 
 if TYPE_CHECKING:
     from shipyard.gitinfo import GitInfo
@@ -60,13 +66,35 @@ def describe(stage: Stage) -> dict[str, object]:
     }
 
 
+BYTE_READING_GROUPS: frozenset[str] = frozenset({"build", "scan"})
+"""Stage groups that read files as bytes, so `[tool.shipyard]` text counts as content for them."""
+
+
+def reads_bytes(stage: Stage) -> bool:
+    """Whether `stage` takes files as bytes (into an image, into a scanner) rather than as settings."""
+    return isinstance(stage.action, BuildStep) or stage.group in BYTE_READING_GROUPS
+
+
+def _as_settings(hashes: Mapping[str, str]) -> dict[str, str]:
+    """`hashes` with each settings file's hash replaced by its hash without `[tool.shipyard]`."""
+    return {
+        **hashes,
+        **{
+            path: hashes[without_settings(path)]
+            for path in SETTINGS_FILES
+            if without_settings(path) in hashes
+        },
+    }
+
+
 def stage_digests(plan: Plan, files: list[str], hashes: Mapping[str, str], git: GitInfo) -> dict[str, str]:
     """Digest of every stage of `plan`, upstream first."""
+    settings = _as_settings(hashes)
     digests: dict[str, str] = {}
     for stage in plan.stages:
         payload = {
             **describe(stage),
-            "files": tree_digest(hashes, select(files, stage.inputs)),
+            "files": tree_digest(hashes if reads_bytes(stage) else settings, select(files, stage.inputs)),
             "history": git.history if stage.inputs.git_history else None,
             "needs": {n: digests[n] for n in stage.needs if n in digests},
         }

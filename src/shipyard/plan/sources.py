@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any, cast
 
 from shipyard.plan.globs import matches_any
 
@@ -14,6 +16,24 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from shipyard.stages.spec import SourceFilter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+SETTINGS_FILES: tuple[str, ...] = ("pyproject.toml", "shipyard.toml")
+"""The root files that hold `[tool.shipyard]`; stages that read them as configuration (not as bytes)
+hash them without that table, whose settings already reach each stage through its action."""
+_WITHOUT_SETTINGS = "\0without [tool.shipyard]"
+
+
+def without_settings(path: str) -> str:
+    """The key under which `hash_files` records a settings file's hash without `[tool.shipyard]`.
+
+    A NUL never occurs in a path, so the key cannot be a file's.
+    """
+    return path + _WITHOUT_SETTINGS
 
 
 def list_files(root: Path) -> list[str]:
@@ -77,7 +97,28 @@ def hash_files(root: Path, files: Iterable[str]) -> dict[str, str]:
             if os.access(full, os.X_OK):
                 digest.update(b"+x")
         hashes[path] = digest.hexdigest()
+        if path in SETTINGS_FILES and not full.is_symlink():
+            hashes[without_settings(path)] = _settings_free_hash(full, hashes[path])
     return hashes
+
+
+def _settings_free_hash(path: Path, raw: str) -> str:
+    """SHA-256 of a canonical form of the TOML document minus shipyard's table (`raw` if unparsable).
+
+    shipyard.toml is all shipyard's table, so it hashes as an empty document.
+    """
+    if path.name != "pyproject.toml":
+        return hashlib.sha256(b"{}").hexdigest()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return raw
+    tool = document.get("tool")
+    if isinstance(tool, dict):
+        rest = {k: v for k, v in cast("dict[str, Any]", tool).items() if k != "shipyard"}
+        document = {**document, "tool": rest} if rest else {k: v for k, v in document.items() if k != "tool"}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def tree_digest(hashes: Mapping[str, str], files: Iterable[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,9 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
         # BuildKit stamps the image config's and history's times from it: same commit, same image
         **({"SOURCE_DATE_EPOCH": str(int(git.committed.timestamp()))} if git.committed else {}),
     }
-    context = image.context.rstrip("/")
-    prefix = "" if context in {"", "."} else f"{context}/"
+    # the filter's globs match normalized relative paths: `./docker/Dockerfile` is `docker/Dockerfile`
+    context = posixpath.normpath(image.context)
+    prefix = "" if context == "." else f"{context}/"
     not_applicable = None if project.has_dockerfile else f"no {image.dockerfile}"
     return Stage(
         id=build_stage_id(platform),
@@ -90,7 +92,7 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
         description=f"docker build {image.dockerfile} for {platform}",
         needs=(),
         inputs=SourceFilter(
-            include=(f"{prefix}**", image.dockerfile),
+            include=(f"{prefix}**", posixpath.normpath(image.dockerfile)),
             exclude=(*ALWAYS_EXCLUDED, *DOCS),
             keep=PACKAGE_METADATA,
         ),

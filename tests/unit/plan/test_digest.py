@@ -126,3 +126,80 @@ def test_a_new_commit_changes_the_image_through_its_labels(webapp: Project) -> N
     before = digests(webapp)
     after = digests(webapp, git=dataclasses.replace(GIT, sha="2" * 40))
     assert changed(before, after) == {"build-linux-amd64", "sbom", "scan-image"}
+
+
+BYTE_READERS = {"build-linux-amd64", "sbom", "scan-image", "scan-source"}
+"""Stages that take pyproject.toml as bytes: into the image (sbom, scan-image follow), every byte scanned."""
+
+
+def edit_pyproject(project: Project, edit: Callable[[str], str]) -> Project:
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(edit(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_project(project.root)
+
+
+def test_a_lint_table_re_runs_lint_and_the_byte_readers_but_not_the_test_matrix(webapp: Project) -> None:
+    before = digests(webapp)
+    after = digests(
+        edit_pyproject(webapp, lambda text: text + '\n[tool.shipyard.lint]\ntypecheck = "mypy"\n')
+    )
+    assert changed(before, after) == {"lint", *BYTE_READERS}
+
+
+def test_a_shipyard_setting_no_stage_reads_changes_only_the_byte_readers(webapp: Project) -> None:
+    before = digests(webapp)
+    after = digests(edit_pyproject(webapp, lambda text: text.replace('tier = "full"', 'tier = "extended"')))
+    assert changed(before, after) == BYTE_READERS
+
+
+def test_project_dependencies_re_run_the_test_matrix(webapp: Project) -> None:
+    before = digests(webapp)
+    after = digests(
+        edit_pyproject(webapp, lambda text: text.replace('"uvicorn>=0.30,<1",', '"uvicorn>=0.31,<1",'))
+    )
+    assert changed(before, after) >= {"lint", *TESTS, *BYTE_READERS}
+
+
+def test_another_tool_table_re_runs_the_stages_that_read_pyproject(webapp: Project) -> None:
+    before = digests(webapp)
+    after = digests(
+        edit_pyproject(webapp, lambda text: text.replace("line-length = 100", "line-length = 99"))
+    )
+    assert changed(before, after) == {"lint", *TESTS, *BYTE_READERS}
+
+
+def test_a_shipyard_toml_edit_re_runs_only_the_stages_whose_settings_changed(
+    webapp: Project,
+) -> None:
+    pyproject = webapp.root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    table = text[text.index("[tool.shipyard]") :]
+    pyproject.write_text(text[: text.index("[tool.shipyard]")], encoding="utf-8")
+    standalone = webapp.root / "shipyard.toml"
+    standalone.write_text(
+        table.replace("[tool.shipyard.", "[").replace("[tool.shipyard]\n", ""), encoding="utf-8"
+    )
+    before = digests(load_project(webapp.root))
+    standalone.write_text(
+        standalone.read_text(encoding="utf-8") + '\n[lint]\ntypecheck = "mypy"\n', encoding="utf-8"
+    )
+    assert changed(before, digests(load_project(webapp.root))) == {"lint", *BYTE_READERS}
+
+
+def test_a_dockerfile_written_with_a_dot_slash_is_still_part_of_the_build_digest(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    root = write_project(
+        {
+            "pyproject.toml": '[project]\nname = "svc"\n[tool.shipyard.image]\n'
+            'dockerfile = "./docker/Dockerfile"\ncontext = "./service/"\n',
+            "docker/Dockerfile": "FROM scratch\n",
+            "service/main.py": "",
+        }
+    )
+    before = digests(load_project(root))
+    (root / "docker/Dockerfile").write_text("FROM scratch\nCOPY main.py /\n", encoding="utf-8")
+    after = digests(load_project(root))
+    assert "build-linux-amd64" in changed(before, after)
+    (root / "service/main.py").write_text("print(1)\n", encoding="utf-8")
+    assert "build-linux-amd64" in changed(after, digests(load_project(root)))
