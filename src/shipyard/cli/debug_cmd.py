@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -58,9 +59,8 @@ def command(
     container = executor.containers.create(stage, stage.action, context, keepalive=True)
     try:
         container.start()
-        commands = "\n".join("  " + " ".join(c.argv) for c in stage.action.commands)
         click.echo(f"shipyard debug: {stage.id} in {stage.action.image} (container {container.short_id})")
-        click.echo(f"the stage would run, in {stage.action.workdir}:\n{commands}")
+        click.echo(f"the stage would run, in {stage.action.workdir}:\n{pasteable(stage.action)}")
         chosen = shell or _first_shell(container)
         argv = ["docker", "exec", "-it" if sys.stdin.isatty() else "-i", "-w", stage.action.workdir]
         argv += [arg for key in stage.action.env for arg in ("-e", key)]
@@ -70,6 +70,11 @@ def command(
         container.remove(force=True)
         shutil.rmtree(out_dir, ignore_errors=True)
     sys.exit(code)
+
+
+def pasteable(step: ContainerStep) -> str:
+    """The step's commands, one shell-quoted line each, ready to paste into the debug shell."""
+    return "\n".join("  " + shlex.join(command.argv) for command in step.commands)
 
 
 def _first_shell(container: object) -> str:

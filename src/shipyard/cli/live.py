@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -24,6 +25,18 @@ STYLES = {
     "skipped": "yellow",
     "n/a": "dim",
 }
+
+
+PIPE_WIDTH = 100_000
+"""The console width when output goes to a pipe or file (CI logs): lines are never wrapped."""
+
+
+def output_console(*, stderr: bool = False, file: IO[str] | None = None) -> Console:
+    """The run's console: the terminal's width on a terminal; no wrapping in a pipe unless COLUMNS is set."""
+    console = Console(stderr=stderr, file=file)
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(stderr=stderr, file=file, width=PIPE_WIDTH)
 
 
 def _status(run: StageRun) -> str:

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 import click
-from rich.console import Console
 
-from shipyard.cli.live import LiveView, summary_table
+from shipyard.cli.live import LiveView, output_console, summary_table
 from shipyard.cli.options import selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
 from shipyard.reports.summary import summary_data
@@ -25,6 +24,8 @@ from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWO
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from shipyard.docker.executor import DockerExecutor
 
 
@@ -118,7 +119,7 @@ def command(
     )
     session = open_session(source, selection, out=out)
     _check_writable(session.out_root)
-    console = Console(stderr=as_json)
+    console = output_console(stderr=as_json)
     state = RunState(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}
     )
