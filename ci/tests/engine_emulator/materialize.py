@@ -1,0 +1,466 @@
+"""Run lazy chains on the Docker Engine, once each per session.
+
+A container's state is an image plus the config the engine keeps beside its rootfs (env, workdir,
+user, mounts; core/container.go `Container`). Filesystem operations copy into a stopped container
+and commit it; an exec runs the command in a new container from the current image with the
+mounts, then commits (mounted caches, secrets and temp directories are mounts, so they are in no
+committed layer, as in the engine, core/container_exec.go). Results are kept by chain, so equal
+chains run once (the engine caches by content).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from graphql import GraphQLError
+
+from engine_emulator.values import CacheVolume, Container, Directory, File, Op, Secret
+from shipyard.config.tool_images import SEEDED_LABEL
+
+LABEL = "dev.shipyard.engine-emulator"
+"""Every image and container the emulator makes carries this label (tests remove them by it)."""
+
+
+class EmulatorError(GraphQLError):
+    """A query the engine would fail, with the engine's error extensions when it has them."""
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """The last exec of a chain (core/container_exec.go keeps its meta: exit code, outputs)."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A mount of the container's config: a cache, a secret file, a temp dir, or a file."""
+
+    kind: str
+    path: str
+    source: object = None
+    owner: str = ""
+    mode: int = 0o400
+
+
+@dataclass(frozen=True)
+class State:
+    """A materialized container."""
+
+    image: str
+    platform: str | None
+    env: tuple[tuple[str, str], ...] = ()
+    secret_env: tuple[tuple[str, Secret], ...] = ()
+    workdir: str = "/"
+    user: str = ""
+    mounts: tuple[Mount, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    last: ExecResult | None = None
+
+    def with_env(self, name: str, value: str) -> State:
+        return replace(self, env=(*((k, v) for k, v in self.env if k != name), (name, value)))
+
+
+def docker(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """The docker CLI; a failure is an EmulatorError with docker's message."""
+    done = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=False, env=env, timeout=1800
+    )
+    if check and done.returncode != 0:
+        raise EmulatorError(f"docker {args[0]} failed: {done.stderr.strip()[-500:]}")
+    return done
+
+
+def _absolute(workdir: str, path: str) -> str:
+    # core/container.go resolveContainerInputPath: relative paths resolve against the workdir
+    return posixpath.normpath(posixpath.join(workdir or "/", path))
+
+
+_GLOB = re.compile(r"\*\*/|\*\*|\*|\?|[^*?]+")
+
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """An include/exclude pattern (`**`, `*`, `?`), matching a path or any of its parents."""
+    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    parts = [wildcards.get(piece) or re.escape(piece) for piece in _GLOB.findall(pattern.strip("/"))]
+    return re.compile("^" + "".join(parts) + "(?:/.*)?$")
+
+
+def selected(relative: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    """Whether a file passes include/exclude (core/directory.go filters with fsutil patterns)."""
+    if include and not any(_pattern(p).match(relative) for p in include):
+        return False
+    return not any(_pattern(p).match(relative) for p in exclude)
+
+
+def _copy_tree(
+    source: Path, target: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()
+) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if not selected(relative, include, exclude):
+            continue
+        dest = target / relative
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest, follow_symlinks=False)
+
+
+class Materializer:
+    """Materializes values for one emulator session; thread-safe, each chain once."""
+
+    def __init__(self) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="shipyard-emulator-"))
+        self._done: dict[object, object] = {}
+        self._locks: dict[object, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._count = 0
+        self.stand_ins: set[str] = set()
+        """Pinned references served by a seeded stand-in."""
+
+    def _new_dir(self) -> Path:
+        with self._guard:
+            self._count += 1
+            path = self.scratch / str(self._count)
+        path.mkdir()
+        return path
+
+    def _once(self, key: object, make: object) -> object:
+        with self._guard:
+            if key in self._done:
+                return self._done[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._done:
+                self._done[key] = make()  # type: ignore[operator]  # make is a zero-argument callable
+            return self._done[key]
+
+    def close(self) -> None:
+        """Remove the scratch files and every container and image the session made."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        listed = docker("ps", "-aq", "--filter", f"label={LABEL}", check=False).stdout.split()
+        if listed:
+            docker("rm", "-f", *listed, check=False)
+        images = docker("images", "-q", "--filter", f"label={LABEL}", check=False).stdout.split()
+        if images:
+            docker("rmi", "-f", *dict.fromkeys(images), check=False)
+
+    # ------------------------------------------------------------------ directories and files
+
+    def directory(self, value: Directory) -> Path:
+        """A host directory holding the value's files."""
+        return self._once(("dir", value), lambda: self._directory(value))  # type: ignore[return-value]
+
+    def _directory(self, value: Directory) -> Path:
+        kind, source, path = value.origin
+        if value.ops:
+            base = self.directory(Directory(value.origin, value.ops[:-1]))
+            return self._directory_op(base, value.ops[-1])
+        out = self._new_dir()
+        if kind == "host":
+            _copy_tree(Path(path), out)
+        elif kind == "container":
+            assert isinstance(source, Container)
+            self._copy_out(source, path, out, directory=True)
+        return out
+
+    def _directory_op(self, base: Path, op: Op) -> Path:
+        out = self._new_dir()
+        if op.name == "directory":
+            sub = base / str(op.arg("path")).strip("/")
+            if not sub.is_dir():
+                raise EmulatorError(f"{op.arg('path')}: no such file or directory")
+            _copy_tree(sub, out)
+            return out
+        if op.name == "filter":
+            _copy_tree(base, out, _strings(op.arg("include")), _strings(op.arg("exclude")))
+            return out
+        _copy_tree(base, out)
+        target = out / str(op.arg("path")).strip("/")
+        if op.name == "withNewFile":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(str(op.arg("contents", "")), encoding="utf-8")
+            target.chmod(int(op.arg("permissions", 0o644) or 0o644))  # type: ignore[arg-type]
+        elif op.name == "withFile":
+            source = op.arg("source")
+            assert isinstance(source, File)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.file(source), target)
+            if op.arg("permissions") is not None:
+                target.chmod(int(op.arg("permissions")))  # type: ignore[arg-type]
+        elif op.name == "withDirectory":
+            source = op.arg("source") or op.arg("directory")
+            assert isinstance(source, Directory)
+            target.mkdir(parents=True, exist_ok=True)
+            _copy_tree(
+                self.directory(source), target, _strings(op.arg("include")), _strings(op.arg("exclude"))
+            )
+        else:  # fields.py admits only the operations above
+            raise EmulatorError(f"Directory.{op.name} is not emulated")
+        return out
+
+    def file(self, value: File) -> Path:
+        """A host file holding the value's content."""
+        return self._once(("file", value), lambda: self._file(value))  # type: ignore[return-value]
+
+    def _file(self, value: File) -> Path:
+        kind, source, path = value.origin
+        if kind == "directory":
+            assert isinstance(source, Directory)
+            found = self.directory(source) / path.strip("/")
+            if not found.is_file():
+                raise EmulatorError(f"{path}: no such file or directory")
+            return found
+        assert isinstance(source, Container)
+        out = self._new_dir()
+        self._copy_out(source, path, out / posixpath.basename(path), directory=False)
+        return out / posixpath.basename(path)
+
+    def _copy_out(self, ctr: Container, path: str, dest: Path, *, directory: bool) -> None:
+        state = self.container(ctr)
+        absolute = _absolute(state.workdir, path)
+        created = self._create(state)
+        try:
+            if directory:
+                dest.mkdir(parents=True, exist_ok=True)
+                done = docker("cp", f"{created}:{absolute}/.", str(dest), check=False)
+            else:
+                done = docker("cp", f"{created}:{absolute}", str(dest), check=False)
+            if done.returncode != 0:
+                raise EmulatorError(f"{path}: no such file or directory")
+        finally:
+            docker("rm", "-f", created, check=False)
+
+    # ------------------------------------------------------------------ containers
+
+    def container(self, value: Container) -> State:
+        """The container after its last operation."""
+        return self._once(("ctr", value), lambda: self._container(value))  # type: ignore[return-value]
+
+    def _container(self, value: Container) -> State:
+        if not value.ops:
+            return State(image="scratch", platform=value.platform)
+        op = value.ops[-1]
+        if op.name == "from":
+            return self._from(str(op.arg("address")), value.platform)
+        state = self.container(value.parent)
+        return self._container_op(state, op)
+
+    def _from(self, address: str, platform: str | None) -> State:
+        found = docker("image", "inspect", "--format", "{{json .Config}}", address, check=False)
+        if found.returncode != 0 and "@" in address:
+            # No registry here: a pinned reference is served by the seeded stand-in that carries it
+            # in its label (shipyard.config.tool_images.SEEDED_LABEL), as the Docker executor does.
+            tagged = address.split("@", 1)[0]
+            label = docker(
+                "image",
+                "inspect",
+                "--format",
+                f'{{{{index .Config.Labels "{SEEDED_LABEL}"}}}}',
+                tagged,
+                check=False,
+            )
+            if label.returncode == 0 and label.stdout.strip() == address:
+                self.stand_ins.add(address)
+                found = docker("image", "inspect", "--format", "{{json .Config}}", tagged, check=False)
+                address = tagged
+        if found.returncode != 0:
+            # core/container.go From: the engine resolves the reference in a registry
+            raise EmulatorError(f"failed to resolve source metadata for {address}: not found")
+        config = json.loads(found.stdout) or {}
+        env = tuple(tuple(e.split("=", 1)) for e in config.get("Env") or [])
+        return State(
+            image=address,
+            platform=platform,
+            env=env,  # type: ignore[arg-type]
+            workdir=config.get("WorkingDir") or "/",
+            user=config.get("User") or "",
+        )
+
+    def _container_op(self, state: State, op: Op) -> State:  # noqa: C901, PLR0911 - one branch per field
+        name = op.name
+        if name == "withEnvVariable":
+            return state.with_env(str(op.arg("name")), str(op.arg("value")))
+        if name == "withSecretVariable":
+            secret = op.arg("secret")
+            assert isinstance(secret, Secret)
+            keep = tuple((k, v) for k, v in state.secret_env if k != op.arg("name"))
+            return replace(state, secret_env=(*keep, (str(op.arg("name")), secret)))
+        if name == "withWorkdir":
+            return replace(state, workdir=_absolute(state.workdir, str(op.arg("path"))))
+        if name == "withUser":
+            return replace(state, user=str(op.arg("name")))
+        if name == "withLabel":
+            return replace(state, labels=(*state.labels, (str(op.arg("name")), str(op.arg("value")))))
+        if name == "withMountedCache":
+            cache = op.arg("cache")
+            assert isinstance(cache, CacheVolume)
+            return self._mount(state, Mount("cache", _absolute(state.workdir, str(op.arg("path"))), cache))
+        if name == "withMountedSecret":
+            # core/schema/container.go containerWithMountedSecretArgs: owner "" (uid 0), mode 0400
+            mount = Mount(
+                "secret",
+                _absolute(state.workdir, str(op.arg("path"))),
+                op.arg("source"),
+                owner=str(op.arg("owner") or ""),
+                mode=int(op.arg("mode") or 0o400),  # type: ignore[arg-type]
+            )
+            return self._mount(state, mount)
+        if name == "withMountedTemp":
+            return self._mount(state, Mount("temp", _absolute(state.workdir, str(op.arg("path")))))
+        if name == "withMountedFile":
+            return self._mount(
+                state, Mount("file", _absolute(state.workdir, str(op.arg("path"))), op.arg("source"))
+            )
+        if name in {"withFile", "withDirectory", "withNewFile"}:
+            return self._write(state, op)
+        if name == "withExec":
+            return self._exec(state, op)
+        raise EmulatorError(f"Container.{name} is not emulated")
+
+    @staticmethod
+    def _mount(state: State, mount: Mount) -> State:
+        return replace(state, mounts=(*(m for m in state.mounts if m.path != mount.path), mount))
+
+    def _create(self, state: State, *argv: str) -> str:
+        platform = ["--platform", state.platform] if state.platform else []
+        return docker(
+            "create", "--label", LABEL, *platform, "--entrypoint", "/", state.image, *argv
+        ).stdout.strip()
+
+    def _commit(self, container: str, state: State) -> State:
+        image = docker("commit", "--change", f"LABEL {LABEL}=1", container).stdout.strip()
+        docker("rm", "-f", container, check=False)
+        return replace(state, image=image)
+
+    def _write(self, state: State, op: Op) -> State:
+        staging = self._new_dir()
+        target = _absolute(state.workdir, str(op.arg("path")))
+        placed = staging / target.lstrip("/")
+        if op.name == "withNewFile":
+            placed.parent.mkdir(parents=True, exist_ok=True)
+            placed.write_text(str(op.arg("contents", "")), encoding="utf-8")
+            placed.chmod(int(op.arg("permissions") or 0o644))  # type: ignore[arg-type]
+        elif op.name == "withFile":
+            source = op.arg("source")
+            assert isinstance(source, File)
+            placed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.file(source), placed)
+            if op.arg("permissions") is not None:
+                placed.chmod(int(op.arg("permissions")))  # type: ignore[arg-type]
+        else:
+            source = op.arg("source") or op.arg("directory")
+            assert isinstance(source, Directory)
+            placed.mkdir(parents=True, exist_ok=True)
+            _copy_tree(
+                self.directory(source), placed, _strings(op.arg("include")), _strings(op.arg("exclude"))
+            )
+        created = self._create(state)
+        docker("cp", "-a", f"{staging}/.", f"{created}:/")
+        return self._commit(created, state)
+
+    def _exec(self, state: State, op: Op) -> State:  # noqa: C901 - the engine's exec, step by step
+        argv = tuple(str(a) for a in _strings(op.arg("args")))
+        if op.arg("expand"):
+            for name, _ in state.secret_env:
+                if any(f"${name}" in a or f"${{{name}}}" in a for a in argv):
+                    # core/container.go ExpandContainerInput
+                    raise EmulatorError(f"expand cannot be used with secret env variable {name!r}")
+        env = dict(os.environ)
+        flags = ["--label", LABEL, "-w", state.workdir]
+        if state.platform:
+            flags += ["--platform", state.platform]
+        if state.user:
+            flags += ["-u", state.user]
+        for key, value in state.env:
+            flags += ["-e", f"{key}={value}"]
+        for key, secret in state.secret_env:
+            env[key] = secret.plaintext  # passed through docker's environment, never its argv
+            flags += ["-e", key]
+        for mount in state.mounts:
+            flags += self._mount_flags(mount)
+        name = f"shipyard-emu-{uuid.uuid4().hex[:12]}"
+        done = docker(
+            "run",
+            "--name",
+            name,
+            *flags,
+            "--entrypoint",
+            argv[0],
+            state.image,
+            *argv[1:],
+            env=env,
+            check=False,
+        )
+        exists = docker("inspect", "--format", "{{.Id}}", name, check=False)
+        if exists.returncode != 0:
+            raise EmulatorError(f"exec {argv[0]} could not start: {done.stderr.strip()[-300:]}")
+        result = ExecResult(argv=argv, exit_code=done.returncode, stdout=done.stdout, stderr=done.stderr)
+        redirect = op.arg("redirectStdout")
+        if redirect:
+            staging = self._new_dir()
+            path = _absolute(state.workdir, str(redirect))
+            placed = staging / path.lstrip("/")
+            placed.parent.mkdir(parents=True, exist_ok=True)
+            placed.write_text(done.stdout, encoding="utf-8")
+            docker("cp", "-a", f"{staging}/.", f"{name}:/")
+            result = replace(result, stdout="")
+        committed = self._commit(name, replace(state, last=result))
+        expect = str(op.arg("expect") or "SUCCESS")
+        if expect == "SUCCESS" and result.exit_code != 0:
+            # core/exec_error.go ExecError.Extensions: what the SDK turns into dagger.ExecError
+            raise EmulatorError(
+                f'process "{" ".join(argv)}" did not complete successfully: exit code: {result.exit_code}',
+                extensions={
+                    "_type": "EXEC_ERROR",
+                    "cmd": list(argv),
+                    "exitCode": result.exit_code,
+                    "stdout": result.stdout,
+                    "stderr": result.stderr,
+                },
+            )
+        return committed
+
+    def _mount_flags(self, mount: Mount) -> list[str]:
+        if mount.kind == "cache":
+            assert isinstance(mount.source, CacheVolume)
+            volume = "shipyard-emulator-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", mount.source.key)
+            return ["-v", f"{volume}:{mount.path}"]
+        if mount.kind == "temp":
+            return ["--tmpfs", mount.path]
+        if mount.kind == "file":
+            assert isinstance(mount.source, File)
+            return ["--mount", f"type=bind,src={self.file(mount.source)},dst={mount.path},readonly"]
+        assert isinstance(mount.source, Secret)
+        holder = self._new_dir() / "secret"
+        holder.write_text(mount.source.plaintext, encoding="utf-8")
+        holder.chmod(mount.mode)
+        owner = mount.owner.split(":")[0] if mount.owner else "0"
+        if owner.isdigit():
+            os.chown(holder, int(owner), int(mount.owner.split(":")[1]) if ":" in mount.owner else int(owner))
+        return ["--mount", f"type=bind,src={holder},dst={mount.path},readonly"]
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    assert isinstance(value, tuple)
+    return tuple(str(v) for v in value)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]

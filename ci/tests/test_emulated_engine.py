@@ -1,0 +1,212 @@
+"""The Dagger module EXECUTED: the real ci/ code and the real dagger-io client against the emulated
+engine (ci/tests/engine_emulator), which runs every query on the Docker Engine.
+
+Parity: each function's verdict lines equal what `shipyard run` (the Docker executor) gives on
+the same commit of the same example; a difference names the stage and both values.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+import dagger
+import pytest
+from dagger import dag
+from engine_emulator.server import Emulator, use_the_sdks_httpx
+from engine_install import REPO, docker_engine
+
+from shipyard.errors import GateFailedError
+from shipyard_ci import Shipyard
+from shipyard_ci.main import SOURCE_IGNORE
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+    from pathlib import Path
+
+pytestmark = [pytest.mark.engine, pytest.mark.usefixtures(docker_engine.__name__)]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    use_the_sdks_httpx()
+    with Emulator() as engine:
+        saved = {k: os.environ.get(k) for k in engine.env()}
+        os.environ.update(engine.env())
+        try:
+            yield engine
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def checkout(example: str, tmp_path: Path) -> Path:
+    """A copy of an example in its own git repository, as a user's checkout."""
+    target = tmp_path / example
+    shutil.copytree(
+        EXAMPLES / example, target, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard")
+    )
+    for argv in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
+    ):
+        subprocess.run(argv, cwd=target, check=True)
+    return target
+
+
+async def on_module(project: Path, call: Callable[[Shipyard], Awaitable[str]]) -> str:
+    """Call a function of the module on `project`, through a real SDK session with the emulator."""
+    async with dagger.connection(dagger.Config(retry=None)):
+        source = dag.host().directory(str(project), exclude=SOURCE_IGNORE)
+        return await call(Shipyard.create(source=source))
+
+
+async def docker_verdicts(project: Path, *args: str) -> list[str]:
+    """`shipyard run --json ARGS` on the Docker executor (in a worker thread)."""
+    return await anyio.to_thread.run_sync(functools.partial(_docker_verdicts, project, *args))
+
+
+def _docker_verdicts(project: Path, *args: str) -> list[str]:
+    """`shipyard run --json ARGS` on the Docker executor, as the module's verdict lines."""
+    done = subprocess.run(
+        [sys.executable, "-m", "shipyard", "run", "--source", str(project), "--no-cache", "--json", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    summary = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
+    assert summary["stages"], done.stderr[-2000:]
+    return [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]]
+
+
+def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
+    by_stage = {line.split(":", 1)[0]: line for line in docker_lines}
+    for line in dagger_lines:
+        stage = line.split(":", 1)[0]
+        assert line == by_stage.get(stage), (
+            f"{stage}: dagger says {line!r}, docker says {by_stage.get(stage)!r}"
+        )
+    assert len(dagger_lines) == len(docker_lines), (dagger_lines, docker_lines)
+
+
+# ---------------------------------------------------------------- the emulator itself
+
+
+@pytest.mark.anyio
+async def test_an_unknown_field_is_an_error_naming_it(emulator: Emulator) -> None:
+    del emulator
+    async with dagger.connection(dagger.Config(retry=None)):
+        service = dag.container().from_("python:3.12-slim").as_service()
+        bound = dag.container().from_("python:3.12-slim").with_service_binding("db", service)
+        with pytest.raises(dagger.QueryError, match=r"Container\.asService is not emulated"):
+            await bound.sync()
+
+
+@pytest.mark.anyio
+async def test_a_failed_exec_reaches_the_caller_as_the_sdks_exec_error(emulator: Emulator) -> None:
+    del emulator
+    async with dagger.connection(dagger.Config(retry=None)):
+        ctr = (
+            dag.container()
+            .from_("python:3.12-slim")
+            .with_exec(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        )
+        with pytest.raises(dagger.ExecError) as caught:
+            await ctr.sync()
+        assert (caught.value.exit_code, caught.value.stdout, caught.value.stderr) == (3, "out\n", "err\n")
+        assert caught.value.command == ["sh", "-c", "echo out; echo err >&2; exit 3"]
+        lenient = (
+            dag.container()
+            .from_("python:3.12-slim")
+            .with_exec(["sh", "-c", "exit 4"], expect=dagger.ReturnType.ANY)
+        )
+        assert await lenient.exit_code() == 4
+
+
+@pytest.mark.anyio
+async def test_redirects_resolve_against_the_workdir_and_caches_persist(emulator: Emulator) -> None:
+    del emulator
+    async with dagger.connection(dagger.Config(retry=None)):
+        cache = dag.cache_volume("emulator-self-test")
+        base = (
+            dag.container().from_("python:3.12-slim").with_mounted_cache("/cache", cache).with_workdir("/w")
+        )
+        wrote = base.with_exec(["sh", "-c", "date +%N > /cache/stamp; echo hi"], redirect_stdout="out.txt")
+        assert await wrote.file("/w/out.txt").contents() == "hi\n"
+        stamp = await wrote.with_exec(["cat", "/cache/stamp"]).stdout()
+        again = await base.with_exec(["cat", "/cache/stamp"]).stdout()
+        assert stamp.strip()
+        assert stamp == again
+
+
+@pytest.mark.anyio
+async def test_a_secrets_value_is_in_no_query(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMULATOR_TEST_TOKEN", "s3cr3t-value-123")
+    async with dagger.connection(dagger.Config(retry=None)):
+        secret = dag.secret("env://EMULATOR_TEST_TOKEN")
+        ctr = (
+            dag.container()
+            .from_("python:3.12-slim")
+            .with_secret_variable("TOKEN", secret)
+            .with_exec(["sh", "-c", 'printf %s "$TOKEN" | sha256sum'])
+        )
+        assert (await ctr.stdout()).split()[0] == hashlib.sha256(b"s3cr3t-value-123").hexdigest()
+        with pytest.raises(dagger.QueryError, match="expand cannot be used with secret env variable"):
+            await ctr.with_exec(["echo", "$TOKEN"], expand=True).sync()
+    assert emulator.queries
+    assert not any("s3cr3t-value-123" in q for q in emulator.queries)
+
+
+# ---------------------------------------------------------------- the module, executed
+
+
+@pytest.mark.anyio
+async def test_lint_executes_and_gives_the_docker_executors_verdict(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    del emulator
+    project = checkout("library", tmp_path)
+    lines = (await on_module(project, lambda ship: ship.lint())).splitlines()
+    assert lines
+    assert lines[0].startswith("lint: passed: ")
+    assert_same(lines, await docker_verdicts(project, "lint"))
+
+
+@pytest.mark.anyio
+async def test_test_executes_on_one_python_with_the_docker_executors_counts(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    del emulator
+    project = checkout("library", tmp_path)
+    lines = (await on_module(project, lambda ship: ship.test(python="3.12"))).splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["test-3.12"]
+    assert_same(lines, await docker_verdicts(project, "test", "--python", "3.12"))
+
+
+@pytest.mark.anyio
+async def test_a_failing_gate_raises_the_cores_verdict_on_both(emulator: Emulator, tmp_path: Path) -> None:
+    del emulator
+    project = checkout("library", tmp_path)
+    module = next(project.glob("src/*/__init__.py"))
+    module.write_text(module.read_text() + "\nimport os\n")
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "lint fault"]
+    await anyio.to_thread.run_sync(functools.partial(subprocess.run, commit, cwd=project, check=True))
+    with pytest.raises(GateFailedError) as caught:
+        await on_module(project, lambda ship: ship.lint())
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("lint: failed: ")
+    assert_same(lines, await docker_verdicts(project, "lint"))
