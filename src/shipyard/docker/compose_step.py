@@ -14,11 +14,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from shipyard.config.models import ExecProbe, HttpProbe
 from shipyard.docker.container_step import RUN_LABEL
 from shipyard.stages.build import METADATA_JSON
+from shipyard.stages.compose import setup_error
 from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
 from shipyard.stages.compose_observation import (
     HEALTH_JSON,
@@ -42,7 +43,7 @@ from shipyard.stages.probe_verdict import (
 from shipyard.stages.spec import LOG_FILE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from shipyard.executor import StepContext
     from shipyard.stages.spec import ComposeStep, Stage
@@ -58,8 +59,10 @@ def project_name(run_id: str, stage_id: str) -> str:
 class ComposeRunner:
     """Brings stacks up and down for one pipeline run; remembers them for cleanup."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, *, pull: bool = True) -> None:
         self.run_id = run_id
+        self.pull = pull
+        """Whether images the stack lacks are pulled before `up` (False with `--offline`)."""
         self.projects: list[tuple[str, list[str]]] = []
 
     def run(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
@@ -83,7 +86,9 @@ class ComposeRunner:
                 return _finish(stage, context, seen)
             services = list(services_in_config(config.stdout, source=f"docker compose config of {step.file}"))
             seen = seen.model_copy(update={"services_in_file": tuple(services)})
-            if step.service and step.service not in services:
+            if setup_error(step, seen) is None:
+                seen = self._pull_missing(step, [*base, *files], config.stdout, seen, emit)
+            if setup_error(step, seen) is not None:  # the core says the stack cannot be tried
                 return _finish(stage, context, seen)
             override = Path(tmp) / "shipyard.override.json"
             override.write_text(json.dumps(self._override(step, context, services)), encoding="utf-8")
@@ -94,6 +99,23 @@ class ComposeRunner:
             finally:
                 self.down(name, [*base, *files], emit)
         return _finish(stage, context, seen)
+
+    def _pull_missing(
+        self,
+        step: ComposeStep,
+        compose: list[str],
+        config: str,
+        seen: ComposeObservation,
+        emit: Callable[[str], None],
+    ) -> ComposeObservation:
+        """Pull the services' images the engine lacks (unless offline); record what is still missing."""
+        images = _service_images(config, injected=step.service if step.image_from else None)
+        missing = _absent(images.values())
+        if not missing or not self.pull:
+            return seen.model_copy(update={"missing_images": missing})
+        services = sorted(s for s, image in images.items() if image in missing)
+        pulled = _run([*compose, "pull", *services], emit, timeout=900)
+        return seen.model_copy(update={"pull": _command(pulled), "missing_images": _absent(missing)})
 
     @staticmethod
     def _up_and_probe(
@@ -156,6 +178,27 @@ def _run(
     for line in (done.stdout + done.stderr).splitlines()[-50:]:
         emit(line)
     return done
+
+
+def _service_images(config: str, *, injected: str | None) -> dict[str, str]:
+    """Service -> image of a `docker compose config --format json`, but the service given the built image."""
+    parsed = cast("dict[str, Any]", json.loads(config))
+    services = cast("dict[str, dict[str, Any]]", parsed.get("services") or {})
+    return {
+        name: str(spec["image"]) for name, spec in services.items() if name != injected and spec.get("image")
+    }
+
+
+def _absent(images: Iterable[str]) -> tuple[str, ...]:
+    """The images the engine does not have, in order, once each."""
+    return tuple(
+        image
+        for image in dict.fromkeys(images)
+        if subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Id}}", image], capture_output=True, check=False
+        ).returncode
+        != 0
+    )
 
 
 def _command(done: subprocess.CompletedProcess[str]) -> CommandRun:

@@ -42,7 +42,7 @@ class DockerExecutor:
         labels = {RUN_LABEL: self.run_id}
         self.tools = ToolCache(self.client, self.images, labels)
         self.containers = ContainerRunner(self.client, self.images, self.tools, self.run_id)
-        self.compose = ComposeRunner(self.run_id)
+        self.compose = ComposeRunner(self.run_id, pull=pull)
         self.publisher = PublishRunner(self.tools)
 
     def stand_ins(self) -> list[str]:

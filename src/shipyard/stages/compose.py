@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.parsers.causes import find_cause
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, newest_python, python_image
 from shipyard.stages.compose_observation import HEALTH_JSON, read_observation
 from shipyard.stages.probe_verdict import attempt_problem, probe_label, probe_passed
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import ComposeStep, SourceFilter, Stage
-from shipyard.stages.verdicts import broken_run, report
+from shipyard.stages.verdicts import broken_run, missing_image, report
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
@@ -80,6 +81,26 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
+def _cause(run: CommandRun) -> str:
+    """What a failed compose command said: the cause in its output, else its last line."""
+    cause = find_cause(run.output)
+    if cause is not None:
+        return missing_image(cause.image) if cause.image else cause.text
+    return _last_line(run.output) if run.output.strip() else f"it printed nothing (exit {run.exit_code})"
+
+
+def _images_missing(seen: ComposeObservation) -> str:
+    images = ", ".join(seen.missing_images)
+    if seen.pull is None:
+        why = "pulling is disabled (--offline)"
+    else:
+        why = f"`docker compose pull` could not get it: {_last_line(seen.pull.output)[:200]}"
+    return (
+        f"image {images} of the stack is not on this engine and {why}; fix: `docker pull` it on a "
+        "connected machine, `docker save` it and `docker load` it here, or seed a registry mirror with it"
+    )
+
+
 def _error(summary: str) -> StageResult:
     return StageResult(status=Status.ERROR, summary=summary, artifacts=(HEALTH_JSON,))
 
@@ -115,7 +136,7 @@ def setup_error(step: ComposeStep, seen: ComposeObservation) -> str | None:
     """
     if not seen.file_parsed:
         return (
-            f"{step.file} does not parse: {_last_line(seen.config.output)} "
+            f"{step.file} does not parse: {_cause(seen.config)} "
             f"(fix the file; `docker compose -f {step.file} config` shows the error)"
         )
     if step.service and step.service not in seen.services_in_file:
@@ -123,8 +144,13 @@ def setup_error(step: ComposeStep, seen: ComposeObservation) -> str | None:
             f"service {step.service!r} is not in {step.file} (it has: {', '.join(seen.services_in_file)}); "
             "fix [tool.shipyard.compose] service"
         )
+    if seen.missing_images:
+        return _images_missing(seen)
     if seen.image_load is not None and seen.image_load.exit_code != 0:
         return _command_failed(f"loading the image built by {step.image_from}", seen.image_load)
+    cause = find_cause(seen.up.output) if seen.up is not None and seen.up.exit_code else None
+    if cause is not None and cause.image:  # `up` stopped at an image it has not got: not the stack's fault
+        return missing_image(cause.image)
     return None
 
 
@@ -133,7 +159,7 @@ def _with_logs(problem: str, logs: str | None) -> str:
 
 
 def _command_failed(what: str, run: CommandRun) -> str:
-    return f"{what} failed (exit {run.exit_code}): {_last_line(run.output)}"
+    return f"{what} failed (exit {run.exit_code}): {_cause(run)}"
 
 
 def _up_problems(step: ComposeStep, up: CommandRun, services: tuple[ServiceState, ...]) -> list[str]:

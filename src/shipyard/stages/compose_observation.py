@@ -86,6 +86,11 @@ class ComposeObservation(_Fact):
     """`docker compose config`: whether the file parses (exit 0) and the tool's message."""
     services_in_file: tuple[str, ...] = ()
     """The services the parsed file defines (empty when it does not parse)."""
+    pull: CommandRun | None = None
+    """`docker compose pull` of the services whose images were missing; None when nothing was pulled
+    (every image was there, or pulling is disabled: `--offline`)."""
+    missing_images: tuple[str, ...] = ()
+    """Images of the stack's services the engine does not have (after the pull, when there was one)."""
     image_load: CommandRun | None = None
     """Loading the built image into the engine, when the executor has to (Dagger's dockerd)."""
     up: CommandRun | None = None

@@ -23,8 +23,11 @@ OUTDIR = "/out"
 """Where a step writes its reports; executors copy it out after the last command."""
 LOG_FILE = "log.txt"
 """Each stage's full log, written by the executor into the stage's output directory."""
-TAIL_LINES = 30
-"""How many last lines of a command's output an executor keeps for messages (CommandOutcome)."""
+TAIL_LINES = 400
+"""How many last lines of a command's output an executor keeps for messages (CommandOutcome).
+
+Enough for the core to find the cause of a failure far above the last line (parsers.causes): a
+build backend's traceback inside pip's or uv's framing runs to about a hundred lines."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from shipyard.errors import ReportError
+from shipyard.parsers.causes import find_cause
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
@@ -28,8 +29,24 @@ def report(outcome: StageOutcome, name: str) -> tuple[bytes, str] | None:
 ERROR_PREFIXES = ("error:", "error ", "fatal:", "failed", "no matching distribution", "could not")
 
 
+def missing_image(image: str) -> str:
+    """The one-line summary for an image the engine has not got and cannot pull."""
+    return (
+        f"image {image} is not on this engine and cannot be pulled (offline, or no registry reachable); "
+        f"fix: `docker pull {image}` on a connected machine, `docker save` it and `docker load` it here, "
+        "or seed a registry mirror with it"
+    )
+
+
 def last_line(command: CommandOutcome) -> str:
-    """The line that best says why a command failed: the last error-looking line, else the last one."""
+    """The line that best says why a command failed.
+
+    The cause found in its output (parsers.causes: a collection error, a traceback's exception, a
+    resolver's verdict...), else the last error-looking line, else the last one.
+    """
+    cause = find_cause(command.output_tail)
+    if cause is not None:
+        return cause.text
     lines = [line.strip() for line in command.output_tail.splitlines() if line.strip()]
     fatal = [line for line in lines if "fatal" in line.lower()]
     if fatal:
@@ -54,8 +71,11 @@ def broken_run(outcome: StageOutcome, *, may_fail: tuple[str, ...] = ()) -> Stag
                 summary="uv.lock is out of date with pyproject.toml (fix: run `uv lock` and commit uv.lock)",
                 details=(last_line(command),),
             )
+        cause = find_cause(tail)
         if command.exit_code == 127:  # noqa: PLR2004 - "command not found"
             what = f"command not found: {command.argv[0]}"
+        elif cause is not None and cause.image is not None:
+            what = missing_image(cause.image)
         elif command.exit_code == KILLED:
             name = command.label or command.argv[0]
             what = f"{name} was killed (exit 137, SIGKILL: `docker kill`, or out of memory)"

@@ -170,7 +170,7 @@ def test_a_stale_lock_is_an_error_that_names_uv_lock(tmp_path: Path) -> None:
         ),
         (
             (ran("install", 1, "ERROR: No matching distribution found for nope==9"),),
-            "install failed with exit 1: ERROR: No matching distribution found for nope==9",
+            "install failed with exit 1: No matching distribution found for nope==9",
         ),
         (
             (*SETUP, ran("pytest", 127, "exec: /venv/bin/tox: not found")),
