@@ -8,9 +8,18 @@ from typing import TYPE_CHECKING
 from shipyard.gates.lint import lint_gate
 from shipyard.parsers.ruff import parse_ruff_check, parse_ruff_format
 from shipyard.stages import install
-from shipyard.stages.common import RUFF_CACHE, code_filter, newest_python, python_image, tool_binary
+from shipyard.stages.common import (
+    ALWAYS_EXCLUDED,
+    CONTAINER_FILES,
+    RUFF_CACHE,
+    UV_CACHE,
+    newest_python,
+    python_image,
+    tool_binary,
+)
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import OUTDIR, Command, ContainerStep, Stage, ToolBinary
+from shipyard.stages.ruff_version import RuffPin, project_ruff
+from shipyard.stages.spec import OUTDIR, Command, ContainerStep, SourceFilter, Stage, ToolBinary
 from shipyard.stages.verdicts import broken_run, from_gate, last_line, missing, report
 
 if TYPE_CHECKING:
@@ -22,6 +31,43 @@ RUFF = "/usr/local/bin/ruff"
 RUFF_JSON = "ruff.json"
 FORMAT_TXT = "ruff-format.txt"
 TYPECHECK_TXT = "typecheck.txt"
+DEFAULT_SOURCE = "shipyard's default"
+RUFF_FILES = (
+    "**/*.py",
+    "**/*.pyi",
+    "**/*.ipynb",
+    "**/*.md",
+    "**/pyproject.toml",
+    "**/ruff.toml",
+    "**/.ruff.toml",
+)
+"""Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
+PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
+"""Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage."""
+
+
+def ruff_used(project: Project) -> RuffPin:
+    """The ruff the lint stage runs: the project's pinned version, else shipyard's pinned default."""
+    default = project.config.tools["ruff"].tag.removeprefix("v")
+    return project_ruff(project.root) or RuffPin(version=default, source=DEFAULT_SOURCE)
+
+
+def _ruff_command(project: Project, ruff: RuffPin) -> tuple[tuple[str, ...], ToolBinary]:
+    """How to call that ruff: the pinned tool image's binary, or `uv tool run` of the project's version."""
+    if ruff.version == project.config.tools["ruff"].tag.removeprefix("v"):
+        return (RUFF,), tool_binary(project, "ruff", RUFF)
+    argv = (install.UV, "tool", "run", "--from", f"ruff=={ruff.version}", "ruff")
+    return argv, tool_binary(project, "uv", install.UV)
+
+
+def lint_filter(project: Project) -> SourceFilter:
+    """What ruff reads when run on `.` from the root; its own include/exclude then apply.
+
+    With a type checker: the whole project (the checker needs the project's environment).
+    """
+    if project.config.lint.typecheck != "none":
+        return SourceFilter(include=("**",), exclude=(*ALWAYS_EXCLUDED, *CONTAINER_FILES))
+    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED)
 
 
 def lint_stage(project: Project) -> Stage:
@@ -31,12 +77,19 @@ def lint_stage(project: Project) -> Stage:
     commands: list[Command] = []
     tools: list[ToolBinary] = []
     env = {"RUFF_CACHE_DIR": RUFF_CACHE.path, "NO_COLOR": "1"}
+    caches = [RUFF_CACHE]
+    ruff = ruff_used(project)
+    ruff_argv, ruff_tool = _ruff_command(project, ruff)
+    fetches_ruff = ruff_argv[0] != RUFF
+    if fetches_ruff:  # the project's ruff comes from PyPI through uv
+        env |= {"UV_CACHE_DIR": UV_CACHE.path, "UV_PYTHON_DOWNLOADS": "never"}
+        caches.append(UV_CACHE)
     if lint.ruff:
-        tools.append(tool_binary(project, "ruff", RUFF))
+        tools.append(ruff_tool)
         commands += [
             Command(
                 argv=(
-                    RUFF,
+                    *ruff_argv,
                     "check",
                     "--no-fix",
                     "--output-format=json",
@@ -47,13 +100,12 @@ def lint_stage(project: Project) -> Stage:
                 label="ruff-check",
             ),
             Command(
-                argv=(RUFF, "format", "--check", *lint.paths),
+                argv=(*ruff_argv, "format", "--check", *lint.paths),
                 may_fail=True,
                 label="ruff-format",
                 stdout=FORMAT_TXT,
             ),
         ]
-    caches = [RUFF_CACHE]
     if lint.typecheck != "none":
         setup = install.setup_for(project, version)
         tools += setup.tools
@@ -74,24 +126,31 @@ def lint_stage(project: Project) -> Stage:
         description="ruff check + ruff format --check"
         + (f" + {lint.typecheck}" if lint.typecheck != "none" else ""),
         needs=(),
-        inputs=code_filter(),
+        inputs=lint_filter(project),
         action=ContainerStep(
             image=python_image(project, version),
             commands=tuple(commands),
             env=env,
             caches=tuple(dict.fromkeys(caches)),
-            tools=tuple(tools),
-            network=lint.typecheck != "none",
+            tools=tuple(dict.fromkeys(tools)),
+            network=lint.typecheck != "none" or (lint.ruff and fetches_ruff),
         ),
-        evaluate=evaluate_lint,
+        evaluate=EvaluateLint(ruff=ruff if lint.ruff else None),
         outputs=(RUFF_JSON, FORMAT_TXT),
-        params={"typecheck": lint.typecheck, "paths": ",".join(lint.paths)},
+        params={
+            "typecheck": lint.typecheck,
+            "paths": ",".join(lint.paths),
+            "ruff": f"{ruff.version} ({ruff.source})",
+        },
     )
 
 
 @dataclass(frozen=True)
 class EvaluateLint:
     """Ruff violations or unformatted files fail; so does a failing type check."""
+
+    ruff: RuffPin | None = None
+    """The ruff that ran (named in the summary), when ruff ran."""
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge the lint stage."""
@@ -115,7 +174,9 @@ class EvaluateLint:
             },
             artifacts=(RUFF_JSON, FORMAT_TXT),
         )
-        return _with_typecheck(replace(result, findings=check_report.findings), outcome)
+        which = f" (ruff {self.ruff.version}, {self.ruff.source})" if self.ruff else ""
+        result = replace(result, summary=result.summary + which, findings=check_report.findings)
+        return _with_typecheck(result, outcome)
 
     def _typecheck_only(self, outcome: StageOutcome) -> StageResult:
         base = StageResult(status=Status.PASSED, summary="type check passed")
@@ -135,6 +196,3 @@ def _with_typecheck(result: StageResult, outcome: StageOutcome) -> StageResult:
         counts={**result.counts, "typecheck_exit": code or 0},
         artifacts=(*result.artifacts, "typecheck.txt"),
     )
-
-
-evaluate_lint = EvaluateLint()

@@ -26,8 +26,8 @@ WEBAPP = load_project(EXAMPLES / "webapp")
 @pytest.mark.parametrize(
     ("tier", "changed", "expected"),
     [
-        # docs only: no lint, tests or build; only the light secret scanners
-        ("extended", ["docs/x.md", "CHANGELOG.md"], {"scan-history", "scan-source"}),
+        # docs only: no tests or build; lint (ruff formats Markdown code blocks) and the secret scanners
+        ("extended", ["docs/x.md", "CHANGELOG.md"], {"lint", "scan-history", "scan-source"}),
         ("extended", [".github/workflows/ci.yml"], {"scan-history", "scan-source"}),
         # Python code: lint, every test leg, and the image (the build context is the whole project)
         ("extended", ["src/webapp/app.py"], {"lint", *TESTS, *IMAGE, "scan-history", "scan-source"}),

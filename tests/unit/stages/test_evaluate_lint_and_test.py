@@ -74,7 +74,7 @@ def test_lint_fails_on_formatting_alone(tmp_path: Path) -> None:
     result = lint(tmp_path, reports, ran("ruff-check"), ran("ruff-format", 1))
     assert result.status is Status.FAILED
     assert result.counts == {"violations": 0, "unformatted": 1}
-    assert result.summary == "lint failed: 1 file(s) to reformat"
+    assert result.summary == "lint failed: 1 file(s) to reformat (ruff 0.16.5, shipyard's default)"
 
 
 def test_lint_without_its_report_is_an_error_naming_the_file(tmp_path: Path) -> None:
