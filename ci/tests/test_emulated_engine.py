@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures(docker_engine.__name__)]
 EXAMPLES = REPO / "examples"
+CORE_LABELS = ("org.opencontainers.image.title", "org.opencontainers.image.version")
+"""Labels the core stamps without git facts (the module is called without --commit here)."""
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +212,47 @@ async def test_a_failing_gate_raises_the_cores_verdict_on_both(emulator: Emulato
     lines = str(caught.value).splitlines()
     assert lines[0].startswith("lint: failed: ")
     assert_same(lines, await docker_verdicts(project, "lint"))
+
+
+@pytest.mark.anyio
+async def test_build_executes_and_labels_the_image_as_the_docker_executor_does(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    del emulator
+    project = checkout("webapp", tmp_path)
+
+    async def facts(ship: Shipyard) -> str:
+        image = await ship.build(platform=dagger.Platform("linux/amd64"))
+        labels = {name: await image.label(name) or "" for name in CORE_LABELS}
+        size = await image.as_tarball().size()
+        return json.dumps({"user": await image.user(), "labels": labels, "size": size})
+
+    built = json.loads(await on_module(project, facts))
+    lines = await docker_verdicts(project, "build", "--platform", "linux/amd64")
+    assert lines[0].startswith("build-linux-amd64: passed")
+    metadata = json.loads((project / ".shipyard" / "out" / "build-linux-amd64" / "build.json").read_text())
+    assert built["user"] == metadata["user"]
+    for name in CORE_LABELS:
+        assert built["labels"][name] == metadata.get(f"label:{name}", ""), name
+    assert built["size"] > 0
+
+
+@pytest.mark.anyio
+async def test_ci_extended_exports_every_report_with_the_docker_executors_verdicts(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    del emulator
+    project = checkout("library", tmp_path)
+    reports = tmp_path / "reports"
+
+    async def run_ci(ship: Shipyard) -> str:
+        return await (await ship.ci(tier="extended")).export(str(reports))
+
+    await on_module(project, run_ci)
+    summary = json.loads((reports / "summary.json").read_text())
+    lines = [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]]
+    assert summary["ok"] is True, lines
+    assert_same(lines, await docker_verdicts(project, "--tier", "extended"))
+    for name in ("summary.md", "report.html", "shipyard.sarif", "SHA256SUMS", "lint/ruff.json"):
+        assert (reports / name).is_file(), name
+    assert not list(reports.rglob("*.tar"))

@@ -129,12 +129,15 @@ class Fields:
             return Secret(uri, os.environ[uri.removeprefix("env://")])
         raise EmulatorError(f"Query.{name} is not emulated")
 
-    def _container(self, ctr: Container, name: str, args: dict[str, object]) -> object:  # noqa: PLR0911 - one branch per field
+    def _container(self, ctr: Container, name: str, args: dict[str, object]) -> object:  # noqa: C901, PLR0911 - one branch per field
         if name in CONTAINER_OPS:
             return ctr.then(Op(name, frozen_args(args)))
         if name == "sync":
             self.run.container(ctr)
             return self.id_of(ctr)
+        if name == "asTarball":
+            docker_media = args.get("mediaTypes") == "DockerMediaTypes"
+            return File(("tarball", ctr, "docker" if docker_media else "oci"))
         if name in {"exitCode", "stdout", "stderr", "combinedOutput"}:
             last = self.run.container(ctr).last
             if last is None:
@@ -158,6 +161,9 @@ class Fields:
         raise EmulatorError(f"Container.{name} is not emulated")
 
     def _directory(self, directory: Directory, name: str, args: dict[str, object]) -> object:
+        if name == "dockerBuild":
+            platform = str(args["platform"]) if args.get("platform") else None
+            return Container(platform, (Op("dockerBuild", frozen_args({**args, "context": directory})),))
         if name in DIRECTORY_OPS:
             return directory.then(Op(name, frozen_args(args)))
         if name == "file":

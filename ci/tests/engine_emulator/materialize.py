@@ -26,9 +26,12 @@ from graphql import GraphQLError
 
 from engine_emulator.values import CacheVolume, Container, Directory, File, Op, Secret
 from shipyard.config.tool_images import SEEDED_LABEL
+from shipyard.oci.docker_archive import to_docker_archive
+from shipyard.oci.index import Platform
 
 LABEL = "dev.shipyard.engine-emulator"
-"""Every image and container the emulator makes carries this label (tests remove them by it)."""
+"""Every image and container the emulator makes carries this label, valued with its session id:
+a session removes only its own (two test runs may share the engine)."""
 
 
 class EmulatorError(GraphQLError):
@@ -131,6 +134,8 @@ class Materializer:
         self._locks: dict[object, threading.Lock] = {}
         self._guard = threading.Lock()
         self._count = 0
+        self.session = uuid.uuid4().hex[:12]
+        self.label = f"{LABEL}={self.session}"
         self.stand_ins: set[str] = set()
         """Pinned references served by a seeded stand-in."""
 
@@ -154,10 +159,10 @@ class Materializer:
     def close(self) -> None:
         """Remove the scratch files and every container and image the session made."""
         shutil.rmtree(self.scratch, ignore_errors=True)
-        listed = docker("ps", "-aq", "--filter", f"label={LABEL}", check=False).stdout.split()
+        listed = docker("ps", "-aq", "--filter", f"label={self.label}", check=False).stdout.split()
         if listed:
             docker("rm", "-f", *listed, check=False)
-        images = docker("images", "-q", "--filter", f"label={LABEL}", check=False).stdout.split()
+        images = docker("images", "-q", "--filter", f"label={self.label}", check=False).stdout.split()
         if images:
             docker("rmi", "-f", *dict.fromkeys(images), check=False)
 
@@ -221,6 +226,9 @@ class Materializer:
 
     def _file(self, value: File) -> Path:
         kind, source, path = value.origin
+        if kind == "tarball":
+            assert isinstance(source, Container)
+            return self.tarball(source, docker_media=path == "docker")
         if kind == "directory":
             assert isinstance(source, Directory)
             found = self.directory(source) / path.strip("/")
@@ -259,6 +267,8 @@ class Materializer:
         op = value.ops[-1]
         if op.name == "from":
             return self._from(str(op.arg("address")), value.platform)
+        if op.name == "dockerBuild":
+            return self._build(op, value.platform)
         state = self.container(value.parent)
         return self._container_op(state, op)
 
@@ -291,7 +301,58 @@ class Materializer:
             env=env,  # type: ignore[arg-type]
             workdir=config.get("WorkingDir") or "/",
             user=config.get("User") or "",
+            labels=tuple(sorted((config.get("Labels") or {}).items())),
         )
+
+    def _build(self, op: Op, platform: str | None) -> State:
+        """Directory.dockerBuild: the context built by BuildKit for one platform (core/directory.go)."""
+        context = op.arg("context")
+        assert isinstance(context, Directory)
+        root = self.directory(context)
+        tag = f"shipyard-emulator-build:{uuid.uuid4().hex[:12]}"
+        argv = ["buildx", "build", "--progress=plain", "--load", "-t", tag, "--label", self.label]
+        argv += ["-f", str(root / str(op.arg("dockerfile") or "Dockerfile"))]
+        if platform:
+            argv += ["--platform", platform]
+        if op.arg("target"):
+            argv += ["--target", str(op.arg("target"))]
+        for build_arg in _tuples(op.arg("buildArgs")):
+            values = dict(build_arg)
+            argv += ["--build-arg", f"{values['name']}={values['value']}"]
+        done = docker(*argv, str(root), check=False)
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            raise EmulatorError(f"failed to solve: {lines[-1] if lines else 'docker buildx build failed'}")
+        return self._from(tag, platform)
+
+    def tarball(self, value: Container, *, docker_media: bool) -> Path:
+        """Container.asTarball: the image as an archive (core/container.go AsTarball).
+
+        OCI media types and compressed layers by default, as `docker save` writes them; with
+        forcedCompression=Uncompressed and mediaTypes=DockerMediaTypes, a plain docker-archive.
+        """
+        return self._once(
+            ("tar", value, docker_media), lambda: self._tarball(value, docker_media=docker_media)
+        )  # type: ignore[return-value]
+
+    def _tarball(self, value: Container, *, docker_media: bool) -> Path:
+        state = self.container(value)
+        image = state.image
+        if state.labels != self._from(state.image, state.platform).labels:
+            created = self._create(state)
+            changes = [a for k, v in state.labels for a in ("--change", f"LABEL {k}={json.dumps(v)}")]
+            image = docker("commit", *changes, "--change", f"LABEL {self.label}", created).stdout.strip()
+            docker("rm", "-f", created, check=False)
+        out = self._new_dir()
+        saved = out / "image.tar"
+        docker("save", "-o", str(saved), image)
+        if not docker_media:
+            return saved
+        plain = out / "image.docker.tar"
+        to_docker_archive(
+            saved, plain, tag=image, platform=Platform.parse(state.platform) if state.platform else None
+        )
+        return plain
 
     def _container_op(self, state: State, op: Op) -> State:  # noqa: C901, PLR0911 - one branch per field
         name = op.name
@@ -341,11 +402,11 @@ class Materializer:
     def _create(self, state: State, *argv: str) -> str:
         platform = ["--platform", state.platform] if state.platform else []
         return docker(
-            "create", "--label", LABEL, *platform, "--entrypoint", "/", state.image, *argv
+            "create", "--label", self.label, *platform, "--entrypoint", "/", state.image, *argv
         ).stdout.strip()
 
     def _commit(self, container: str, state: State) -> State:
-        image = docker("commit", "--change", f"LABEL {LABEL}=1", container).stdout.strip()
+        image = docker("commit", "--change", f"LABEL {self.label}", container).stdout.strip()
         docker("rm", "-f", container, check=False)
         return replace(state, image=image)
 
@@ -383,7 +444,7 @@ class Materializer:
                     # core/container.go ExpandContainerInput
                     raise EmulatorError(f"expand cannot be used with secret env variable {name!r}")
         env = dict(os.environ)
-        flags = ["--label", LABEL, "-w", state.workdir]
+        flags = ["--label", self.label, "-w", state.workdir]
         if state.platform:
             flags += ["--platform", state.platform]
         if state.user:
@@ -455,6 +516,13 @@ class Materializer:
         if owner.isdigit():
             os.chown(holder, int(owner), int(mount.owner.split(":")[1]) if ":" in mount.owner else int(owner))
         return ["--mount", f"type=bind,src={holder},dst={mount.path},readonly"]
+
+
+def _tuples(value: object) -> tuple[tuple[tuple[str, object], ...], ...]:
+    if not value:
+        return ()
+    assert isinstance(value, tuple)
+    return value  # pyright: ignore[reportUnknownVariableType]
 
 
 def _strings(value: object) -> tuple[str, ...]:

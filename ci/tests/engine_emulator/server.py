@@ -47,7 +47,7 @@ class Emulator:
         self.schema = schema()
         self.queries: list[str] = []
         self.errors: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -83,6 +83,13 @@ class Emulator:
         self._server.shutdown()
         self._server.server_close()
         self.fields.run.close()
+
+
+class _Server(ThreadingHTTPServer):
+    """Many requests at once: the SDK resolves every argument's ID concurrently (_core.py resolve_ids)."""
+
+    request_queue_size = 256
+    daemon_threads = True
 
 
 def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:

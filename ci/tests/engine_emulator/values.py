@@ -87,4 +87,4 @@ class File:
     """A file of a directory or of a container."""
 
     origin: tuple[str, object, str]
-    """("directory", Directory, path) or ("container", Container, path)."""
+    """("directory", Directory, path), ("container", Container, path) or ("tarball", Container, media)."""
