@@ -7,13 +7,17 @@ the same commit of the same example; a difference names the stage and both value
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
@@ -22,6 +26,7 @@ import pytest
 from dagger import dag
 from engine_emulator.server import Emulator, use_the_sdks_httpx
 from engine_install import REPO, docker_engine
+from tests.engine.helpers import cosign_binary
 
 from shipyard.errors import GateFailedError
 from shipyard_ci import Shipyard
@@ -29,7 +34,6 @@ from shipyard_ci.main import SOURCE_IGNORE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
-    from pathlib import Path
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures(docker_engine.__name__)]
 EXAMPLES = REPO / "examples"
@@ -256,3 +260,106 @@ async def test_ci_extended_exports_every_report_with_the_docker_executors_verdic
     for name in ("summary.md", "report.html", "shipyard.sarif", "SHA256SUMS", "lint/ruff.json"):
         assert (reports / name).is_file(), name
     assert not list(reports.rglob("*.tar"))
+
+
+REGISTRY = "127.0.0.1:5001"
+CREDENTIALS_FILE = Path("/var/lib/shipyard-engine/registry-auth.credentials")
+PUBLISH_CONFIG = """
+[tool.shipyard]
+python = ["3.12"]
+tier = "full"
+
+[tool.shipyard.test]
+markers = "not integration"
+coverage_floor = 80
+
+[tool.shipyard.image]
+name = "{repository}"
+platforms = ["linux/amd64"]
+
+[tool.shipyard.scan]
+trivy = false
+"""
+"""webapp, lean: one Python, one platform, no compose stack (the emulator has no services) and no
+trivy (no vulnerability DB here: a skipped part blocks publishing)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A lean webapp checkout set to publish to the local auth registry, and cosign keys."""
+
+    project: Path
+    repository: str
+    sha: str
+    user: str
+    password: str = field(repr=False)
+    key_password: str = field(repr=False)
+    keys: Path
+    cosign: Path
+
+    def verify(self, reference: str, home: Path) -> subprocess.CompletedProcess[str]:
+        """`cosign verify` with the public key, as a user would (the host's cosign)."""
+        config = home / "docker"
+        config.mkdir()
+        auth = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        (config / "config.json").write_text(json.dumps({"auths": {REGISTRY: {"auth": auth}}}))
+        argv = [str(self.cosign), "verify", "--key", str(self.keys / "cosign.pub")]
+        argv += ["--insecure-ignore-tlog=true", "--allow-http-registry", reference]
+        env = {"DOCKER_CONFIG": str(config), "HOME": str(home), "PATH": "/usr/bin:/bin"}
+        return subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Target:
+    user, _, password = CREDENTIALS_FILE.read_text(encoding="utf-8").strip().partition(":")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    cosign = cosign_binary(keys)
+    key_password = secrets.token_hex(8)
+    generate = [str(cosign), "generate-key-pair"]
+    env = {"COSIGN_PASSWORD": key_password, "PATH": "/usr/bin:/bin"}
+    subprocess.run(generate, cwd=keys, env=env, capture_output=True, check=True)
+    project = checkout("webapp", tmp_path)
+    repository = f"{REGISTRY}/shipyard-tests/webapp-emulated-{secrets.token_hex(4)}"
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text[: text.index("[tool.shipyard]")] + PUBLISH_CONFIG.format(repository=repository))
+    (project / "compose.yaml").unlink()
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "publish"]
+    subprocess.run(commit, cwd=project, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    )
+    return Target(project, repository, head.stdout.strip(), user, password, key_password, keys, cosign)
+
+
+@pytest.mark.anyio
+async def test_publish_signs_before_any_tag_and_cosign_verifies(
+    emulator: Emulator, target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMU_REGISTRY_PASSWORD", target.password)
+    monkeypatch.setenv("EMU_COSIGN_KEY", (target.keys / "cosign.key").read_text(encoding="utf-8"))
+    monkeypatch.setenv("EMU_COSIGN_PASSWORD", target.key_password)
+
+    async def publish(_: Shipyard) -> str:
+        ship = Shipyard.create(
+            source=dag.host().directory(str(target.project), exclude=SOURCE_IGNORE),
+            commit=target.sha,
+            ref="refs/heads/main",
+            committed="2026-11-30T12:00:00+00:00",
+        )
+        return await ship.publish(
+            username=target.user,
+            password=dag.secret("env://EMU_REGISTRY_PASSWORD"),
+            cosign_key=dag.secret("env://EMU_COSIGN_KEY"),
+            cosign_password=dag.secret("env://EMU_COSIGN_PASSWORD"),
+        )
+
+    lines = (await on_module(target.project, publish)).splitlines()
+    verdicts = {line.split(":", 1)[0]: line for line in lines}
+    assert verdicts["publish"].startswith("publish: passed: published sha256:"), lines
+    reference = f"{target.repository}:sha-{target.sha[:7]}"
+    verify = await anyio.to_thread.run_sync(target.verify, reference, tmp_path)
+    assert verify.returncode == 0, verify.stderr[-2000:]
+    for value in (target.password, target.key_password):
+        assert not any(value in query for query in emulator.queries)

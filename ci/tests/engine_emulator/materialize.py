@@ -444,7 +444,9 @@ class Materializer:
                     # core/container.go ExpandContainerInput
                     raise EmulatorError(f"expand cannot be used with secret env variable {name!r}")
         env = dict(os.environ)
-        flags = ["--label", self.label, "-w", state.workdir]
+        # host networking: a registry on the test machine's loopback is reachable from the execs
+        # (the engine's own networking is not reproduced: docs/dagger.md)
+        flags = ["--label", self.label, "--network", "host", "-w", state.workdir]
         if state.platform:
             flags += ["--platform", state.platform]
         if state.user:

@@ -222,7 +222,7 @@ def test_build_reports_the_image_and_warns_about_root(
     tmp_path: Path, user: str, *, root_detail: bool
 ) -> None:
     stage = build_stage(WEBAPP, "linux/arm64", NO_GIT)
-    (tmp_path / "image.tar").write_bytes(b"\0" * 1024)
+    (tmp_path / "build.json").write_text("{}")
     meta = {"size": "52400000", "user": user, "tag": "ghcr.io/shipyard-examples/webapp:shipyard-arm64"}
     result = stage.evaluate(StageOutcome("build-linux-arm64", tmp_path, metadata=meta))
     assert result.status is Status.PASSED
@@ -230,6 +230,7 @@ def test_build_reports_the_image_and_warns_about_root(
     assert ("runs as root: add a USER line to the Dockerfile's final stage" in result.details) is root_detail
 
 
-def test_a_build_without_its_tarball_is_an_error(tmp_path: Path) -> None:
+def test_a_build_without_its_metadata_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "image.tar").write_bytes(b"\0" * 1024)  # a tarball alone says nothing of the image
     result = build_stage(WEBAPP, "linux/amd64", NO_GIT).evaluate(StageOutcome("build-linux-amd64", tmp_path))
-    assert (result.status, result.summary) == (Status.ERROR, "the build wrote no image.tar")
+    assert (result.status, result.summary) == (Status.ERROR, "the build wrote no build.json")
