@@ -73,6 +73,6 @@ def test_a_new_commit_changes_the_digests_that_depend_on_it(
     git(root, "commit", "--quiet", "-m", "docs")
     after = open_session(root, Selection(tier="extended")).digests
     changed = {sid for sid in before if before[sid] != after[sid]}
-    # new history, a new scan-source input, and new revision labels on the image
+    # new history, a new scan-source and lint input (ruff reads Markdown), new revision labels on the image
     host_build = build_stage_id(host_platform())
-    assert changed == {"scan-history", "scan-source", host_build, "sbom", "scan-image"}
+    assert changed == {"lint", "scan-history", "scan-source", host_build, "sbom", "scan-image"}
