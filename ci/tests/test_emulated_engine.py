@@ -363,3 +363,30 @@ async def test_publish_signs_before_any_tag_and_cosign_verifies(
     assert verify.returncode == 0, verify.stderr[-2000:]
     for value in (target.password, target.key_password):
         assert not any(value in query for query in emulator.queries)
+
+
+BROKEN_FAULTS = ("lint", "failing-test", "secret", "root")
+"""examples/broken faults whose gates the extended tier reaches, one per stage (`faults.py list`)."""
+
+
+@pytest.mark.anyio
+async def test_broken_faults_fail_the_same_gates_by_name_on_both(emulator: Emulator, tmp_path: Path) -> None:
+    del emulator
+    project = checkout("broken", tmp_path)
+    for fault in BROKEN_FAULTS:
+        enable = [sys.executable, str(EXAMPLES / "broken" / "faults.py"), "enable", fault, str(project)]
+        await anyio.to_thread.run_sync(
+            functools.partial(subprocess.run, enable, check=True, capture_output=True)
+        )
+    reports = tmp_path / "reports"
+
+    async def run_reports(ship: Shipyard) -> str:
+        return await (await ship.reports(tier="extended")).export(str(reports))
+
+    await on_module(project, run_reports)
+    summary = json.loads((reports / "summary.json").read_text())
+    lines = [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]]
+    assert summary["ok"] is False
+    failed = {line.split(":", 1)[0] for line in lines if ": failed: " in line}
+    assert {"lint", "test-3.11", "test-3.12", "scan-history", "scan-source"} <= failed, lines
+    assert_same(lines, await docker_verdicts(project, "--tier", "extended"))
