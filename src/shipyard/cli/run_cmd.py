@@ -218,6 +218,9 @@ def _finish(
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         console.print(summary_table(data))
+        for stand_in in stand_ins:
+            # docs/engine.md: a run that uses a seeded stand-in says so, with the version it runs
+            console.print(f"stand-in: {stand_in}")
         console.print(f"reports: {session.out_root}")
     if report_to:
         _report(report_to, data, console)
