@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shipyard.config.models import Tier
 
 STATE_DIR = ".shipyard"
+STATE_GITIGNORE = "# shipyard's reports and cache: never committed\n*\n"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,18 @@ def publish_tags(project: Project, git: GitInfo) -> tuple[str, ...]:
         return (f"sha-{git.short_sha}",)
 
 
+def ignore_state_dir(state: Path) -> None:
+    """Give `.shipyard/` its own .gitignore, so it never shows in `git status` (a read-only tree is fine)."""
+    marker = state / ".gitignore"
+    if marker.is_file():
+        return
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        marker.write_text(STATE_GITIGNORE, encoding="utf-8")
+    except OSError:
+        return  # --out elsewhere on a read-only checkout: nothing to hide
+
+
 def plan_context(project: Project, git: GitInfo, *, today: dt.date | None = None) -> PlanContext:
     """The facts a plan depends on besides the files: git, today's date, the host, the publish tags."""
     return PlanContext(
@@ -91,6 +104,7 @@ def open_session(source: Path, selection: Selection, *, out: Path | None = None)
     files = list_files(project.root)
     digests = stage_digests(plan, files, hash_files(project.root, files), git)
     state = project.root / STATE_DIR
+    ignore_state_dir(state)
     return Session(
         project=project,
         git=git,

@@ -19,6 +19,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; a ShipyardError becomes one line on stderr and its exit code."""
     from shipyard.cli import (  # noqa: PLC0415 - registers commands
+        cache_cmd,
         debug_cmd,
         engine_cmd,
         plan_cmd,
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         serve_cmd,
     )
 
-    for module in (run_cmd, plan_cmd, debug_cmd, engine_cmd, serve_cmd):
+    for module in (run_cmd, plan_cmd, debug_cmd, cache_cmd, engine_cmd, serve_cmd):
         cli.add_command(module.command)
     try:
         cli.main(args=argv, prog_name="shipyard", standalone_mode=False)

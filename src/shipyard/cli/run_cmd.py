@@ -16,6 +16,8 @@ import click
 from shipyard.cli.live import LiveView, output_console, summary_table
 from shipyard.cli.options import selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
+from shipyard.plan.cache_bound import MAX_ENV, max_bytes, prune
+from shipyard.reports.stage_dirs import project_stage_ids
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
@@ -160,6 +162,7 @@ def command(
     finally:
         executor.cleanup()
         finish(stand_ins=executor.stand_ins(), error=error)
+        _bound_cache(session, console)
     if state.interrupted:
         sys.exit(INTERRUPT_EXIT[interrupted_by])
     if not state.ok:
@@ -172,6 +175,15 @@ def command(
             f"{len(failed)} stage(s) did not pass: {', '.join(failed)}",
             fix=f"see {session.out_root / 'summary.md'}",
         )
+
+
+def _bound_cache(session: Session, console: Console) -> None:
+    """Drop cached stages the project no longer has, and the oldest over the size bound."""
+    removed = prune(
+        session.cache.root, keep=project_stage_ids(session.project, session.context), limit=max_bytes()
+    )
+    if removed:
+        console.print(f"cache: removed {len(removed)} stale or least recently used stage(s) ({MAX_ENV})")
 
 
 async def _run(

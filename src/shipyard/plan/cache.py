@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
+from shipyard.plan.cache_bound import touch
 from shipyard.stages.result import StageResult
 
 if TYPE_CHECKING:
@@ -58,7 +59,10 @@ class StageCache:
             result = _RESULT.validate_python(record_data.get("result"))
         except ValidationError:
             return None
-        return result if result.status.ok else None
+        if not result.status.ok:
+            return None
+        touch(self._dir(stage_id))
+        return result
 
     def store(self, stage_id: str, digest: str, result: StageResult, out_dir: Path) -> None:
         """Remember a green result and a copy of its reports; forget anything else."""
@@ -77,6 +81,7 @@ class StageCache:
             "result": _RESULT.dump_python(result, mode="json"),
         }
         (target / RESULT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+        touch(target)
 
     def restore(self, stage_id: str, out_dir: Path) -> None:
         """Copy the cached reports of a stage into `out_dir` (replacing what is there)."""
