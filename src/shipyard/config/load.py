@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
-from shipyard.config.models import PYTHON_VERSIONS, ShipyardConfig
+from shipyard.config.models import END_OF_LIFE_PYTHONS, PYTHON_VERSIONS, ShipyardConfig
 from shipyard.config.paths import checked_paths
 from shipyard.errors import ConfigError
 
@@ -89,7 +89,7 @@ def load_project(source: Path) -> Project:
     project_table = _table(document.get("project", {}), pyproject, "project")
     table, config_file = _shipyard_table(root, document, pyproject)
     config = checked_paths(root, _validate(table, config_file), config_file)
-    pythons = config.python or _pythons_allowed(project_table.get("requires-python"), pyproject)
+    pythons = _pythons_allowed(config.python, project_table.get("requires-python"), pyproject, config_file)
     name = project_table.get("name")
     version = project_table.get("version")
     return Project(
@@ -159,22 +159,51 @@ def _fix_for(exc: ValidationError) -> str:
     return "correct the value as the message says; see docs/configuration.md"
 
 
-def _pythons_allowed(requires_python: object, pyproject: Path) -> tuple[str, ...]:
-    if requires_python is None:
-        return PYTHON_VERSIONS
-    if not isinstance(requires_python, str):
-        raise ConfigError(f"{pyproject}: project.requires-python must be a string", fix="e.g. '>=3.10'")
+def _pythons_allowed(
+    configured: tuple[str, ...], requires_python: object, pyproject: Path, config_file: Path
+) -> tuple[str, ...]:
+    """The test matrix: `configured` when requires-python admits each, else the current versions it admits."""
+    spec = _requires_python(requires_python, pyproject)
+    if configured:
+        excluded = [version for version in configured if not _admits(spec, version)]
+        if excluded:
+            key = "tool.shipyard.python" if config_file.name == PYPROJECT else "python"
+            raise ConfigError(
+                f"{config_file}: {key} lists {', '.join(excluded)}, which requires-python "
+                f"{requires_python!r} in {pyproject.name} excludes",
+                fix=f"drop {', '.join(excluded)} from {key} or widen requires-python",
+            )
+        return configured
+    current = tuple(v for v in PYTHON_VERSIONS if v not in END_OF_LIFE_PYTHONS and _admits(spec, v))
+    if current:
+        return current
+    ended = [v for v in END_OF_LIFE_PYTHONS if _admits(spec, v)]
+    if ended:
+        listed = ", ".join(f'"{v}"' for v in ended)
+        raise ConfigError(
+            f"{pyproject}: requires-python {requires_python!r} admits only {', '.join(ended)} (end of life)",
+            fix=f"to test on it anyway, set [tool.shipyard] python = [{listed}]",
+        )
+    raise ConfigError(
+        f"{pyproject}: requires-python {requires_python!r} allows none of {', '.join(PYTHON_VERSIONS)}",
+        fix="widen requires-python to admit one of them",
+    )
+
+
+def _requires_python(value: object, pyproject: Path) -> SpecifierSet | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{pyproject}: project.requires-python must be a string", fix="e.g. '>=3.11'")
     try:
-        spec = SpecifierSet(requires_python)
+        return SpecifierSet(value)
     except InvalidSpecifier as exc:
         raise ConfigError(
-            f"{pyproject}: project.requires-python {requires_python!r} is not a version specifier",
-            fix="use a PEP 440 specifier such as '>=3.10'",
+            f"{pyproject}: project.requires-python {value!r} is not a version specifier",
+            fix="use a PEP 440 specifier such as '>=3.11'",
         ) from exc
-    allowed = tuple(v for v in PYTHON_VERSIONS if any(spec.contains(f"{v}.{patch}") for patch in range(30)))
-    if not allowed:
-        raise ConfigError(
-            f"{pyproject}: requires-python {requires_python!r} allows none of {', '.join(PYTHON_VERSIONS)}",
-            fix="set [tool.shipyard] python to the versions to test on",
-        )
-    return allowed
+
+
+def _admits(spec: SpecifierSet | None, version: str) -> bool:
+    """Whether `spec` admits some release of `version` (3.14 for '>=3.14.2', but not for '<3.14')."""
+    return spec is None or any(spec.contains(f"{version}.{patch}") for patch in range(30))

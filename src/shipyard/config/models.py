@@ -13,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES, ToolImage
 
-PYTHON_VERSIONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13")
+PYTHON_VERSIONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 """The Python versions shipyard knows how to test on, oldest first: the one matrix constant."""
+END_OF_LIFE_PYTHONS: tuple[str, ...] = ("3.10",)
+"""Versions past their upstream end of life: tested only where `[tool.shipyard] python` names them,
+never part of a matrix derived from requires-python."""
 
 Severity = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 SEVERITIES: tuple[Severity, ...] = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -63,6 +66,8 @@ class TestConfig(_Model):
     """A pip constraints file applied to every install."""
     groups: tuple[str, ...] = ()
     """uv dependency groups to install in addition to the default ones."""
+    extras: tuple[str, ...] = ()
+    """The project's optional dependencies (extras) to install: `uv sync --extra`, `pip install -e .[...]`."""
     env: dict[str, str] = Field(default_factory=dict[str, str])
     """Extra environment variables for the test run (never secrets: they are recorded)."""
 

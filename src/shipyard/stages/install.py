@@ -60,6 +60,7 @@ def setup_for(project: Project, version: str) -> Setup:
 
 def _uv_setup(project: Project, version: str) -> Setup:
     groups = [arg for group in project.config.test.groups for arg in ("--group", group)]
+    extras = [arg for extra in project.config.test.extras for arg in ("--extra", extra)]
     env = {
         "UV_CACHE_DIR": UV_CACHE.path,
         "UV_PROJECT_ENVIRONMENT": VENV,
@@ -69,7 +70,7 @@ def _uv_setup(project: Project, version: str) -> Setup:
     }
     commands = (
         Command(
-            argv=(UV, "sync", "--locked", "--python", f"python{version}", *groups),
+            argv=(UV, "sync", "--locked", "--python", f"python{version}", *groups, *extras),
             label=INSTALL_LABEL,
         ),
         Command(
@@ -99,7 +100,8 @@ def _pip_setup(project: Project, version: str) -> Setup:
     test = project.config.test
     requirements = [arg for req in test.requirements for arg in ("-r", req)]
     constraints = ["-c", test.constraints] if test.constraints else []
-    extra = [] if test.requirements else [PYTEST_REQUIREMENT]
+    pytest = [] if test.requirements else [PYTEST_REQUIREMENT]
+    project_spec = f".[{','.join(test.extras)}]" if test.extras else "."
     commands = (
         Command(argv=(f"python{version}", "-m", "venv", VENV), label="venv"),
         Command(
@@ -110,8 +112,8 @@ def _pip_setup(project: Project, version: str) -> Setup:
                 *constraints,
                 *requirements,
                 "-e",
-                ".",
-                *extra,
+                project_spec,
+                *pytest,
             ),
             label=INSTALL_LABEL,
         ),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from shipyard.config.load import load_project
-from shipyard.config.models import PYTHON_VERSIONS, ShipyardConfig
+from shipyard.config.models import ShipyardConfig
 from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES
 from shipyard.errors import ConfigError
 
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 EXAMPLES = Path(__file__).parents[3] / "examples"
 PLAIN = '[project]\nname = "Plain.Project"\nversion = "2.0.1"\n'
 DIGEST = "sha256:" + "a" * 64
+CURRENT = ("3.11", "3.12", "3.13", "3.14", "3.15")
+"""The CPython set supported upstream in December 2026 (3.10 reached end of life in October)."""
 
 
 def test_a_plain_project_without_a_table_gets_the_defaults(
@@ -25,7 +27,7 @@ def test_a_plain_project_without_a_table_gets_the_defaults(
     project = load_project(root)
     assert project.config == ShipyardConfig()
     assert project.config_file == root / "pyproject.toml"
-    assert project.pythons == PYTHON_VERSIONS
+    assert project.pythons == CURRENT
     assert (project.name, project.version) == ("Plain.Project", "2.0.1")
     assert project.image_name == "plain.project"
     assert project.config.tools == DEFAULT_TOOL_IMAGES
@@ -43,10 +45,14 @@ def test_a_project_table_without_name_or_version_falls_back(
 @pytest.mark.parametrize(
     ("requires", "expected"),
     [
-        (">=3.12", ("3.12", "3.13")),
-        (">=3.10,<3.12", ("3.10", "3.11")),
-        ("~=3.11", ("3.11", "3.12", "3.13")),
+        (">=3.12", ("3.12", "3.13", "3.14", "3.15")),
+        (">=3.10", CURRENT),
+        (">=3.10,<3.12", ("3.11",)),
+        ("~=3.11", CURRENT),
         ("==3.13.*", ("3.13",)),
+        (">=3.14", ("3.14", "3.15")),
+        (">=3.14.2", ("3.14", "3.15")),
+        ("<3.15", ("3.11", "3.12", "3.13", "3.14")),
     ],
 )
 def test_requires_python_narrows_the_matrix(
@@ -66,8 +72,9 @@ def test_configured_pythons_win_over_requires_python_and_are_sorted(
 @pytest.mark.parametrize(
     ("requires", "expected"),
     [
-        ("<3", "allows none of 3.10, 3.11, 3.12, 3.13"),
-        (">=3.14", "allows none of"),
+        ("<3", "allows none of 3.10, 3.11, 3.12, 3.13, 3.14, 3.15"),
+        (">=3.16", "allows none of"),
+        ("==3.10.*", "admits only 3.10 (end of life)"),
         ("three-ten", "is not a version specifier"),
     ],
 )
@@ -79,6 +86,56 @@ def test_requires_python_that_allows_no_supported_version_is_an_error(
         load_project(root)
     assert expected in caught.value.message
     assert str(root / "pyproject.toml") in caught.value.message
+
+
+def test_an_end_of_life_python_is_tested_where_the_project_asks_for_it(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    """The error's own fix works: 3.10 is still known, only no longer part of a derived matrix."""
+    root = write_project({"pyproject.toml": f'{PLAIN}requires-python = "==3.10.*"\n'})
+    with pytest.raises(ConfigError) as caught:
+        load_project(root)
+    assert caught.value.fix == 'to test on it anyway, set [tool.shipyard] python = ["3.10"]'
+    fixed = f'{PLAIN}requires-python = "==3.10.*"\n[tool.shipyard]\npython = ["3.10"]\n'
+    assert load_project(write_project({"pyproject.toml": fixed})).pythons == ("3.10",)
+
+
+@pytest.mark.parametrize(
+    ("requires", "python", "excluded"),
+    [
+        (">=3.14", '["3.13", "3.14"]', "3.13"),
+        (">=3.11,<3.13", '["3.10", "3.12", "3.15"]', "3.10, 3.15"),
+        ("==3.12.*", '["3.11"]', "3.11"),
+    ],
+)
+def test_a_configured_python_that_requires_python_excludes_is_an_error(
+    write_project: Callable[[dict[str, str]], Path], requires: str, python: str, excluded: str
+) -> None:
+    text = f'{PLAIN}requires-python = "{requires}"\n[tool.shipyard]\npython = {python}\n'
+    root = write_project({"pyproject.toml": text})
+    with pytest.raises(ConfigError) as caught:
+        load_project(root)
+    line = caught.value.one_line()
+    assert line.startswith(f"{root / 'pyproject.toml'}: tool.shipyard.python lists {excluded}, ")
+    assert f"requires-python {requires!r}" in line
+    assert "\n" not in line
+    assert caught.value.fix == f"drop {excluded} from tool.shipyard.python or widen requires-python"
+
+
+def test_the_python_list_in_a_shipyard_toml_is_checked_too(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    root = write_project(
+        {"pyproject.toml": f'{PLAIN}requires-python = ">=3.14"\n', "shipyard.toml": 'python = ["3.12"]\n'}
+    )
+    expected = r"shipyard\.toml: python lists 3\.12, which requires-python '>=3\.14'"
+    with pytest.raises(ConfigError, match=expected):
+        load_project(root)
+
+
+def test_a_modern_project_gets_the_new_pythons(write_project: Callable[[dict[str, str]], Path]) -> None:
+    text = f'{PLAIN}requires-python = ">=3.14"\n[tool.shipyard]\npython = ["3.15", "3.14"]\n'
+    assert load_project(write_project({"pyproject.toml": text})).pythons == ("3.14", "3.15")
 
 
 @pytest.mark.parametrize(
@@ -214,6 +271,7 @@ def test_a_tool_entry_replaces_only_that_default(write_project: Callable[[dict[s
         ("webapp", ("3.10", "3.11", "3.12", "3.13"), "full", True, True),
         ("library", ("3.10", "3.11", "3.12", "3.13"), "extended", False, False),
         ("broken", ("3.11", "3.12"), "full", True, True),
+        ("modern", ("3.14", "3.15"), "extended", False, False),
     ],
 )
 def test_every_example_loads(
