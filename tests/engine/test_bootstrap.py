@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.bootstrap.base_images import ARM64_PYTHON, PYTHON_MINORS
+from shipyard.bootstrap.base_images import ARM64_PYTHON, ARM64_PYTHONS, PYTHON_MINORS
 from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, is_present
+from shipyard.bootstrap.rootfs import FORKY_PYTHON_MINORS
 from shipyard.bootstrap.seed_tools import STAND_IN_LABEL
 from shipyard.bootstrap.settings import Settings
 from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES, SEEDED_LABEL
@@ -60,11 +61,33 @@ def test_seeded_python_version_matches_tag() -> None:
     assert done.stdout.startswith("Python 3.12."), done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("image", ["debian:bookworm-slim", f"python:{ARM64_PYTHON}-slim"])
+@pytest.mark.parametrize("image", ["debian:bookworm-slim", *(f"python:{m}-slim" for m in ARM64_PYTHONS)])
 def test_arm64_variants_run_under_qemu(image: str) -> None:
     done = _run("docker", "run", "--rm", "--platform", "linux/arm64", image, "uname", "-m")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "aarch64"
+
+
+@pytest.mark.parametrize("platform", ["linux/amd64", "linux/arm64"])
+@pytest.mark.parametrize("minor", FORKY_PYTHON_MINORS)
+def test_forky_pythons_have_the_official_images_names(minor: str, platform: str) -> None:
+    """python, python3, python3.X and pip in /usr/local/bin, all of version X, pip usable outside a venv."""
+    script = (
+        f"for n in python python3 python{minor} pip pip3 pip{minor}; do command -v $n; done"
+        " && python -c 'import platform; print(platform.python_version())'"
+        " && pip --version && pip install -q --dry-run --no-index --root-user-action=ignore pip"
+    )
+    image = f"python:{minor}-slim"
+    done = _run("docker", "run", "--rm", "--platform", platform, image, "sh", "-c", script, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:6] == [
+        f"/usr/local/bin/{n}" for n in ("python", "python3", f"python{minor}", "pip", "pip3", f"pip{minor}")
+    ]
+    assert lines[6].startswith(f"{minor}."), lines
+    assert f"(python {minor})" in lines[7]
+    env = _run("docker", "image", "inspect", "--format", "{{json .Config.Env}}", image)
+    assert f"PYTHON_VERSION={lines[6]}" in json.loads(env.stdout)
 
 
 def test_seeded_images_are_labelled() -> None:

@@ -10,12 +10,14 @@ from shipyard.bootstrap.oci import AMD64, ARM64, Image, ImageConfig, PlatformIma
 from shipyard.bootstrap.rootfs import (
     BOOKWORM_AMD64,
     BOOKWORM_ARM64,
+    FORKY_PYTHON_MINORS,
     POSTGRES_AMD64,
     PYTHON_AMD64,
     PYTHON_ARM64,
     SLIM_EXCLUDES,
     RootfsSpec,
     ensure_rootfs,
+    forky_python,
     rootfs_dir,
 )
 
@@ -27,9 +29,14 @@ if TYPE_CHECKING:
     from shipyard.bootstrap.report import Report
     from shipyard.bootstrap.settings import Settings
 
-PYTHON_MINORS = ("3.10", "3.11", "3.12", "3.13")
+PYENV_MINORS = ("3.10", "3.11", "3.12", "3.13")
+"""Pythons seeded from this machine's pyenv builds on bookworm (linux/amd64)."""
+PYTHON_MINORS = (*PYENV_MINORS, *FORKY_PYTHON_MINORS)
+"""Every python:<minor>-slim the bootstrap seeds; FORKY_PYTHON_MINORS for both platforms."""
 ARM64_PYTHON = "3.11"
 """The one python minor Debian bookworm can provide for linux/arm64."""
+ARM64_PYTHONS = (ARM64_PYTHON, *FORKY_PYTHON_MINORS)
+"""The python images seeded for linux/arm64 too."""
 _LABELS = {SEEDED: "true", RECIPE_LABEL: RECIPE}
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 """The system CA bundle (Debian's CAs + this machine's, e.g. a TLS-intercepting proxy's)."""
@@ -107,7 +114,9 @@ def _wanted(report: Report) -> dict[str, list[RootfsSpec]]:
         "debian:bookworm": [BOOKWORM_AMD64, BOOKWORM_ARM64],
         "debian:bookworm-slim": [BOOKWORM_AMD64, BOOKWORM_ARM64],
     }
-    for minor in PYTHON_MINORS:
+    for minor in FORKY_PYTHON_MINORS:
+        wanted[f"python:{minor}-slim"] = list(forky_python(minor))
+    for minor in PYENV_MINORS:
         if python_dist.find_pyenv(minor) is None:
             report.cannot(
                 f"python:{minor}-slim", f"no pyenv build of {minor} under {python_dist.pyenv_root()}"
@@ -121,7 +130,7 @@ def _wanted(report: Report) -> dict[str, list[RootfsSpec]]:
 
 def _report_unavailable_platforms(report: Report) -> None:
     for minor in PYTHON_MINORS:
-        if minor != ARM64_PYTHON:
+        if minor not in ARM64_PYTHONS:
             report.cannot(
                 f"python:{minor}-slim linux/arm64",
                 f"Debian bookworm has no arm64 python{minor} and no arm64 build of it exists here",
@@ -152,9 +161,23 @@ def seed_base_images(settings: Settings, report: Report, extra: tuple[RootfsSpec
 
 def _python(settings: Settings, name: str) -> Image:
     minor = name.split(":", 1)[1].removesuffix("-slim")
+    if minor in FORKY_PYTHON_MINORS:
+        return Image(f"docker.io/library/{name}", _python_forky(settings, minor))
     src = python_dist.find_pyenv(minor)
     assert src is not None  # noqa: S101 - _wanted lists only minors with a build
     platforms: list[PlatformImage] = [_python_amd64(settings, src)]
     if minor == ARM64_PYTHON:
         platforms.append(_python_arm64(settings))
     return Image(f"docker.io/library/{name}", tuple(platforms))
+
+
+def _python_forky(settings: Settings, minor: str) -> tuple[PlatformImage, ...]:
+    """Debian forky's python`minor` dressed as the official image, amd64 first (arm64 takes its pip)."""
+    specs = forky_python(minor)
+    amd64 = rootfs_dir(settings, specs[0])
+    platforms: list[PlatformImage] = []
+    for platform, spec in zip((AMD64, ARM64), specs, strict=True):
+        version = python_dist.debianize_forky(rootfs_dir(settings, spec), minor, pip_from=amd64)
+        layers = (_layer(settings, spec, slim=True),)
+        platforms.append(PlatformImage(platform, layers, _python_config(version)))
+    return tuple(platforms)

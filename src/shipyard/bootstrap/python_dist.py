@@ -1,4 +1,7 @@
-"""Interpreters for python:*-slim: a pyenv build relocated to /usr/local, or Debian's arm64 python3.11."""
+"""Interpreters for python:*-slim: a pyenv build relocated to /usr/local, or a Debian package's.
+
+Debian's: bookworm's python3.11 for arm64, forky's python3.14/3.15 for both platforms.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.bootstrap.rootfs import HOST_CAS
 from shipyard.bootstrap.run import run
+from shipyard.errors import BootstrapError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -96,22 +100,56 @@ def _ld_cache(base_rootfs: Path, stage: Path) -> None:
 
 def debianize_arm64(rootfs: Path) -> str:
     """Give Debian's python3.11 the official image's /usr/local/bin names; return its full version."""
+    pip = {"pip": "/usr/bin/pip3", "pip3": "/usr/bin/pip3", "pip3.11": "/usr/bin/pip3"}
+    _link_debian_python(rootfs, "3.11", pip)
+    return debian_version(rootfs, "python3.11")
+
+
+def debianize_forky(rootfs: Path, minor: str, pip_from: Path) -> str:
+    """Give forky's python`minor` the official image's names, pip included; return its full version.
+
+    pip is Debian's own wheel installed into /usr/local, natively in the amd64 rootfs `pip_from`
+    (pure Python, `#!/usr/bin/python<minor>`), then copied as it is into an arm64 `rootfs`: no qemu.
+    """
+    if not (pip_from / f"usr/local/bin/pip{minor}").exists():
+        wheel = min((pip_from / "usr/share/python-wheels").glob("pip-*.whl"))
+        inside = f"/usr/share/python-wheels/{wheel.name}"
+        argv = [f"/usr/bin/python{minor}", f"{inside}/pip", "install", "--no-index", "--no-cache-dir"]
+        argv += ["--disable-pip-version-check", "--root-user-action=ignore", "-q", inside]
+        (pip_from / f"usr/lib/python{minor}/EXTERNALLY-MANAGED").unlink(missing_ok=True)
+        run(["chroot", str(pip_from), *argv], fix="check the rootfs's python-wheels (python3-pip-whl)")
+    if rootfs != pip_from:
+        for sub in ("bin", "lib"):
+            src, dest = pip_from / "usr/local" / sub, rootfs / "usr/local" / sub
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(src, dest, symlinks=True)
+    _link_debian_python(rootfs, minor, {})
+    return debian_version(rootfs, f"python{minor}")
+
+
+def _link_debian_python(rootfs: Path, minor: str, extra: dict[str, str]) -> None:
+    """/usr/local/bin/python3.X, python3 and python as in the official image; pip outside a venv allowed."""
     local_bin = rootfs / "usr/local/bin"
     local_bin.mkdir(parents=True, exist_ok=True)
-    links = {"python3.11": "/usr/bin/python3.11", "python3": "python3.11", "python": "python3.11"}
-    links |= {"pip": "/usr/bin/pip3", "pip3": "/usr/bin/pip3", "pip3.11": "/usr/bin/pip3"}
-    for name, target in links.items():
+    links = {
+        f"python{minor}": f"/usr/bin/python{minor}",
+        "python3": f"python{minor}",
+        "python": f"python{minor}",
+    }
+    for name, target in (links | extra).items():
         link = local_bin / name
         link.unlink(missing_ok=True)
         link.symlink_to(target)
-    (rootfs / "usr/lib/python3.11/EXTERNALLY-MANAGED").unlink(missing_ok=True)
-    out = run(
-        [
-            "chroot",
-            str(rootfs),
-            "/usr/bin/python3.11",
-            "-c",
-            "import platform; print(platform.python_version())",
-        ]
+    (rootfs / f"usr/lib/python{minor}/EXTERNALLY-MANAGED").unlink(missing_ok=True)
+
+
+def debian_version(rootfs: Path, package: str) -> str:
+    """The upstream version of an installed Debian package, from the rootfs's dpkg status (`3.14.8`)."""
+    status = (rootfs / "var/lib/dpkg/status").read_text(encoding="utf-8")
+    for stanza in status.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in stanza.splitlines() if ": " in line and line[0] != " ")
+        if fields.get("Package") == package and "Version" in fields:
+            return fields["Version"].split(":", 1)[-1].split("-", 1)[0].split("+", 1)[0]
+    raise BootstrapError(
+        f"{package} is not installed in {rootfs}", fix="delete that rootfs directory and re-run the bootstrap"
     )
-    return out.strip()

@@ -1,4 +1,8 @@
-"""Debian bookworm root filesystems made with debootstrap (no registry), trimmed like docker bases."""
+"""Debian root filesystems made with debootstrap (no registry), trimmed like docker bases.
+
+Bookworm for the debian, postgres and pyenv-python images; forky (testing) for the Pythons bookworm
+lacks (3.14, 3.15), on amd64 and arm64 alike.
+"""
 
 from __future__ import annotations
 
@@ -44,11 +48,17 @@ SLIM_EXCLUDES = (
 HOST_CAS = Path("/usr/local/share/ca-certificates")
 SPEEDUP = Path("etc/dpkg/dpkg.cfg.d/docker-apt-speedup")
 """The official debian images' dpkg setting (`force-unsafe-io`): no fsync per file in image builds."""
-_SOURCES = (
-    "deb http://deb.debian.org/debian bookworm main\n"
-    "deb http://deb.debian.org/debian bookworm-updates main\n"
-    "deb http://deb.debian.org/debian-security bookworm-security main\n"
-)
+DEBOOTSTRAP_SCRIPTS = Path("/usr/share/debootstrap/scripts")
+SCRIPT_OF = {"forky": "sid"}
+"""Suites newer than the host's debootstrap knows, and the script that makes them (testing = sid's)."""
+
+
+def _sources(suite: str) -> str:
+    return (
+        f"deb http://deb.debian.org/debian {suite} main\n"
+        f"deb http://deb.debian.org/debian {suite}-updates main\n"
+        f"deb http://deb.debian.org/debian-security {suite}-security main\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ class RootfsSpec:
     include: tuple[str, ...] = ()
     twin: RootfsSpec | None = None
     """For a foreign arch: the native rootfs of the same packages it is finished from (see foreign)."""
+    suite: str = "bookworm"
+    """The Debian suite it is made from."""
 
 
 BOOKWORM_AMD64 = RootfsSpec("bookworm-amd64", "amd64")
@@ -70,6 +82,16 @@ PYTHON_ARM64 = RootfsSpec(
 )
 POSTGRES_AMD64 = RootfsSpec("postgres-amd64", "amd64", ("postgresql-15", "ca-certificates", "tzdata"))
 GIT_AMD64 = RootfsSpec("git-amd64", "amd64", ("git", "openssh-client", "ca-certificates"))
+FORKY = "forky"
+FORKY_PYTHON_MINORS = ("3.14", "3.15")
+"""Pythons bookworm lacks, from Debian forky (testing) for amd64 and arm64."""
+
+
+def forky_python(minor: str) -> tuple[RootfsSpec, RootfsSpec]:
+    """The amd64 rootfs and its arm64 sibling for Debian forky's python`minor` (with venv)."""
+    include = (f"python{minor}", f"python{minor}-venv", "ca-certificates", "tzdata")
+    amd64 = RootfsSpec(f"python{minor}-forky-amd64", "amd64", include, suite=FORKY)
+    return amd64, RootfsSpec(f"python{minor}-forky-arm64", "arm64", include, twin=amd64, suite=FORKY)
 
 
 def rootfs_dir(settings: Settings, spec: RootfsSpec) -> Path:
@@ -89,7 +111,8 @@ def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path, *, download
     if spec.include:
         argv.append("--include=" + ",".join(spec.include))
     argv.append("--download-only" if download_only else "--foreign")
-    run([*argv, "bookworm", str(target), settings.debian_mirror], timeout=1200)
+    script = [str(DEBOOTSTRAP_SCRIPTS / SCRIPT_OF[spec.suite])] if spec.suite in SCRIPT_OF else []
+    run([*argv, spec.suite, str(target), settings.debian_mirror, *script], timeout=1200)
 
 
 def _second_stage_natively(target: Path) -> None:
@@ -100,7 +123,7 @@ def _second_stage_natively(target: Path) -> None:
     run(["chroot", str(target), "/debootstrap/debootstrap", "--second-stage"], timeout=1200)
 
 
-def trim(root: Path, *, refresh_cas: bool = True) -> None:
+def trim(root: Path, suite: str = "bookworm", *, refresh_cas: bool = True) -> None:
     """Make a fresh rootfs look like a docker base: no apt lists or caches, host CAs baked in."""
     for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", "tmp/*"):
         for path in root.glob(pattern):
@@ -111,7 +134,7 @@ def trim(root: Path, *, refresh_cas: bool = True) -> None:
     for path in (*root.glob("var/log/*.log"), root / "etc/hostname", root / "etc/resolv.conf"):
         path.unlink(missing_ok=True)
     shutil.rmtree(root / "debootstrap", ignore_errors=True)
-    (root / "etc/apt/sources.list").write_text(_SOURCES, encoding="utf-8")
+    (root / "etc/apt/sources.list").write_text(_sources(suite), encoding="utf-8")
     (root / "etc/apt/apt.conf.d/90docker-norecommends").write_text('APT::Install-Recommends "false";\n')
     (root / "etc/machine-id").write_text("", encoding="utf-8")
     policy = root / "usr/sbin/policy-rc.d"
@@ -137,13 +160,27 @@ def _build(settings: Settings, spec: RootfsSpec, report: Report, twin: Future[Pa
         _debootstrap(settings, spec, target, download_only=False)
         if spec.twin is None:
             _second_stage_natively(target)
-            trim(target)
+            trim(target, spec.suite)
         else:
             assert twin is not None  # noqa: S101 - ensure_rootfs passes the twin of every foreign spec
             foreign.finish(target, twin.result())
-            trim(target, refresh_cas=False)
+            trim(target, spec.suite, refresh_cas=False)
         _ready_stamp(target).touch()
     return target
+
+
+def _download(settings: Settings, specs: list[RootfsSpec], group: tuple[str, str], report: Report) -> None:
+    """Fill the debootstrap cache with every package `specs` of (suite, arch) `group` need."""
+    suite, arch = group
+    union = sorted({p for s in specs if (s.suite, s.arch) == group for p in s.include})
+    scratch = settings.state_dir / "rootfs" / f".download-{suite}-{arch}"
+    with report.step(f"debootstrap downloads {suite} {arch}", "cached"):
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        _debootstrap(
+            settings, RootfsSpec(scratch.name, arch, tuple(union), suite=suite), scratch, download_only=True
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _ready_future(path: Path) -> Future[Path]:
@@ -153,7 +190,7 @@ def _ready_future(path: Path) -> Future[Path]:
 
 
 def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -> None:
-    """Make every missing rootfs: downloads first (one per arch), then the debootstraps in parallel.
+    """Make every missing rootfs: downloads first (per suite and arch), then the debootstraps in parallel.
 
     A foreign-arch rootfs is finished from its native twin, so a missing twin is made too and the
     foreign one waits for it after its own first stage.
@@ -170,14 +207,8 @@ def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -
     missing = list(dict.fromkeys([*twins, *missing]))
     if not missing:
         return
-    for arch in sorted({spec.arch for spec in missing}):
-        union = sorted({pkg for spec in missing if spec.arch == arch for pkg in spec.include})
-        scratch = settings.state_dir / "rootfs" / f".download-{arch}"
-        with report.step(f"debootstrap downloads {arch}", "cached"):
-            shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir(parents=True)
-            _debootstrap(settings, RootfsSpec(scratch.name, arch, tuple(union)), scratch, download_only=True)
-            shutil.rmtree(scratch, ignore_errors=True)
+    for group in sorted({(spec.suite, spec.arch) for spec in missing}):  # one at a time: they share
+        _download(settings, missing, group, report)  # the cache, and arch:all .debs have one name
     natives = [spec for spec in missing if spec.twin is None]
     with ThreadPoolExecutor(max_workers=len(missing)) as pool:
         futures = {spec.name: pool.submit(_build, settings, spec, report, None) for spec in natives}
