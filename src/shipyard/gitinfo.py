@@ -28,12 +28,19 @@ class GitInfo:
     dirty: bool
     history: str | None
     """Digest of HEAD and every ref: changes exactly when history scanners have new input."""
+    describe: str | None = None
+    """`git describe` of HEAD as setuptools-scm runs it (DESCRIBE), or None when no tag matches."""
+    commits: int | None = None
+    """How many commits HEAD has (what a version counts when no tag matches)."""
 
     @property
     def short_sha(self) -> str:
         """Seven characters of the sha, or `nogit`."""
         return self.sha[:7] if self.sha else "nogit"
 
+
+DESCRIBE = ("describe", "--dirty", "--tags", "--long", "--abbrev=40", "--match", "*[0-9]*")
+"""setuptools-scm's own `git describe` (vcs_versioning `DEFAULT_DESCRIBE`): full sha, `-dirty`."""
 
 NO_GIT = GitInfo(sha=None, ref=None, committed=None, dirty=False, history=None)
 
@@ -63,7 +70,22 @@ def read_git(root: Path) -> GitInfo:
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
     refs = _git(root, "for-each-ref", "--format=%(objectname) %(refname)") or ""
     history = hashlib.sha256(f"{sha}\n{refs}".encode()).hexdigest()
-    return GitInfo(sha=sha, ref=ref, committed=committed, dirty=bool(status), history=history)
+    describe, commits = read_describe(root)
+    return GitInfo(
+        sha=sha,
+        ref=ref,
+        committed=committed,
+        dirty=bool(status),
+        history=history,
+        describe=describe,
+        commits=commits,
+    )
+
+
+def read_describe(root: Path) -> tuple[str | None, int | None]:
+    """`git describe` of HEAD (None when no tag matches) and the number of commits HEAD has."""
+    count = _git(root, "rev-list", "--count", "HEAD")
+    return _git(root, *DESCRIBE), int(count) if count and count.isdigit() else None
 
 
 def changed_paths(root: Path, base: str) -> tuple[str, ...]:
