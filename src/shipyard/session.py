@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.load import Project, load_project
+from shipyard.config.vcs_version import project_vcs_backend
 from shipyard.errors import PublishError
 from shipyard.gitinfo import GitInfo, read_git
 from shipyard.plan.cache import StageCache
 from shipyard.plan.digest import stage_digests
 from shipyard.plan.graph import Plan, PlanContext, build_plan, host_platform
 from shipyard.plan.sources import hash_files, list_files
+from shipyard.plan.version import project_version
 from shipyard.publish.tag_rules import compute_tags
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from shipyard.config.models import Tier
@@ -76,13 +80,32 @@ def ignore_state_dir(state: Path) -> None:
         return  # --out elsewhere on a read-only checkout: nothing to hide
 
 
-def plan_context(project: Project, git: GitInfo, *, today: dt.date | None = None) -> PlanContext:
-    """The facts a plan depends on besides the files: git, today's date, the host, the publish tags."""
+def plan_context(
+    project: Project,
+    git: GitInfo,
+    *,
+    today: dt.date | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> PlanContext:
+    """The facts a plan depends on besides the files: git, today's date, the host, the publish tags.
+
+    And the project's version, from git when its build backend takes it from there: the user's
+    own override wins, from `environ` (shipyard's environment by default) or `[tool.shipyard.test] env`.
+    """
+    today = today or dt.datetime.now(tz=dt.timezone.utc).date()
+    version = project_version(
+        project_vcs_backend(project),
+        git,
+        static=project.version,
+        today=today,
+        environ={**(os.environ if environ is None else environ), **project.config.test.env},
+    )
     return PlanContext(
         git=git,
-        today=today or dt.datetime.now(tz=dt.timezone.utc).date(),
+        today=today,
         host_platform=host_platform(),
         tags=publish_tags(project, git),
+        version=version,
     )
 
 

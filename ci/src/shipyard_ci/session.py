@@ -8,6 +8,7 @@ container, dagger/dagger#5867), then the core loads, plans and digests it exactl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.config.load import load_project
-from shipyard.gitinfo import NO_GIT, GitInfo
+from shipyard.gitinfo import NO_GIT, GitInfo, read_describe
 from shipyard.plan.cache import StageCache
 from shipyard.plan.digest import stage_digests
 from shipyard.plan.graph import Plan, PlanContext, all_stages, build_plan
@@ -32,16 +33,21 @@ if TYPE_CHECKING:
 
 
 def git_facts(commit: str, ref: str, committed: str) -> GitInfo:
-    """Git facts from the caller (GITHUB_SHA, GITHUB_REF, the commit time), or none."""
+    """Git facts from the caller (GITHUB_SHA, GITHUB_REF, the commit time), or none.
+
+    A tag ref is HEAD's own `git describe` (`v1.2.3-0-g<sha>`), so a tag build knows its version.
+    """
     if not commit:
         return NO_GIT
     history = hashlib.sha256(f"{commit}\n{ref}".encode()).hexdigest()
+    tag = ref.removeprefix("refs/tags/") if ref.startswith("refs/tags/") else None
     return GitInfo(
         sha=commit,
         ref=ref or None,
         committed=dt.datetime.fromisoformat(committed) if committed else None,
         dirty=False,
         history=history,
+        describe=f"{tag}-0-g{commit}" if tag else None,
     )
 
 
@@ -96,8 +102,11 @@ class Loaded:
 
 
 def loaded(root: Path, git: GitInfo, *, today: dt.date | None = None) -> Loaded:
-    """Load an exported project with the core."""
+    """Load an exported project with the core (`git describe` from its `.git` when it has one)."""
     project = load_project(root)
+    if git.sha is not None and git.describe is None and (root / ".git").is_dir():
+        describe, commits = read_describe(root)
+        git = dataclasses.replace(git, describe=describe, commits=commits)
     context = plan_context(project, git, today=today)
     return Loaded(root=project.root, project=project, context=context, files=list_files(project.root))
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
     from shipyard.config.models import Tier
     from shipyard.gitinfo import GitInfo
+    from shipyard.plan.version import ProjectVersion
     from shipyard.stages.spec import Stage
 
 GROUPS: tuple[str, ...] = ("lint", "test", "build", "sbom", "scan", "compose", "publish")
@@ -48,6 +49,8 @@ class PlanContext:
     host_platform: str
     tags: tuple[str, ...] = ()
     """Tags publish would push (computed from git by the caller)."""
+    version: ProjectVersion | None = None
+    """The version stages that install the project build it as (plan.version, by the caller)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     """Every stage the project has (without publish, which depends on the selection)."""
     platforms = tuple(dict.fromkeys((context.host_platform, *project.config.image.platforms)))
     stages: list[Stage] = [lint_stage(project)]
-    stages += [test_stage(project, version) for version in project.pythons]
+    stages += [test_stage(project, version, context.version) for version in project.pythons]
     stages += [build_stage(project, p, context.git) for p in platforms]
     stages += [
         sbom_stage(project, context.host_platform),

@@ -7,6 +7,8 @@ import time
 from typing import TYPE_CHECKING
 
 from shipyard import __version__
+from shipyard.config.vcs_version import project_vcs_backend
+from shipyard.stages.test import VERSION_PARAM, VERSION_SOURCE_PARAM
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
@@ -27,6 +29,18 @@ def _offset(started: float | None, run_start: float) -> float | None:
     if started is None:
         return None
     return round(max(0.0, started - run_start), 2)
+
+
+def version_data(state: RunState, project: Project) -> dict[str, str | None]:
+    """The version the run's stages built the project as, and where it came from (plan.version)."""
+    for run in state.runs.values():
+        params = run.stage.params
+        if VERSION_SOURCE_PARAM in params:
+            return {"value": params[VERSION_PARAM] or None, "source": params[VERSION_SOURCE_PARAM]}
+    backend = project_vcs_backend(project)
+    if backend is not None:
+        return {"value": None, "source": f"{backend.name}: no stage of this run builds the project"}
+    return {"value": project.version, "source": "pyproject.toml"}
 
 
 def summary_data(
@@ -62,11 +76,17 @@ def summary_data(
             }
         )
     finished = state.finished or state.started
+    version = version_data(state, project)
     return {
         "schema": SCHEMA,
         "shipyard": __version__,
         "executor": executor,
-        "project": {"name": project.name, "version": project.version, "root": str(project.root)},
+        "project": {
+            "name": project.name,
+            "version": version["value"] or project.version,
+            "root": str(project.root),
+        },
+        "version": version,
         "git": {"sha": git.sha, "ref": git.ref, "dirty": git.dirty},
         "started": _iso(state.started),
         "finished": _iso(finished),

@@ -10,18 +10,22 @@ from shipyard.parsers.coverage import parse_coverage
 from shipyard.parsers.junit import parse_junit
 from shipyard.stages import install
 from shipyard.stages.common import code_filter, python_image
+from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import OUTDIR, Command, ContainerStep, Stage
 from shipyard.stages.verdicts import broken_run, from_gate, missing, report
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
+    from shipyard.plan.version import ProjectVersion
     from shipyard.stages.outcome import StageOutcome
-    from shipyard.stages.result import StageResult
 
 
 JUNIT_XML = "junit.xml"
 COVERAGE_JSON = "coverage.json"
 COVERAGE_DATA = f"{OUTDIR}/.coverage"
+VERSION_PARAM = "version"
+"""The param naming the version a leg builds the project as (only when git derives it)."""
+VERSION_SOURCE_PARAM = "version_source"
 
 
 def test_stage_id(version: str) -> str:
@@ -66,9 +70,21 @@ def _test_argv(project: Project) -> tuple[str, ...]:
     return (install.venv_bin(command[0]), *command[1:])
 
 
-def test_stage(project: Project, version: str) -> Stage:
-    """The test stage of `project` for Python `version`."""
+def _version_params(built_as: ProjectVersion | None) -> dict[str, str]:
+    """The version a leg builds the project as, when git derives it (static versions add nothing)."""
+    if built_as is None or not (built_as.env or built_as.problem):
+        return {}
+    return {VERSION_PARAM: built_as.value or "", VERSION_SOURCE_PARAM: built_as.source}
+
+
+def test_stage(
+    project: Project,
+    version: str,
+    built_as: ProjectVersion | None = None,  # noqa: PT028 - a stage builder, not a pytest test
+) -> Stage:
+    """The test stage of `project` for Python `version`, installing it as version `built_as`."""
     setup = install.setup_for(project, version)
+    version_env = dict(built_as.env) if built_as is not None else {}
     test = project.config.test
     commands = (
         *setup.commands,
@@ -96,16 +112,20 @@ def test_stage(project: Project, version: str) -> Stage:
         action=ContainerStep(
             image=python_image(project, version),
             commands=commands,
-            env={**test.env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**test.env, **version_env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
             caches=setup.caches,
             tools=setup.tools,
         ),
-        evaluate=EvaluateTest(coverage_floor=test.coverage_floor),
+        evaluate=EvaluateTest(
+            coverage_floor=test.coverage_floor,
+            version_problem=built_as.problem if built_as is not None else None,
+        ),
         outputs=(JUNIT_XML, COVERAGE_JSON),
         params={
             "python": version,
             "coverage_floor": str(test.coverage_floor),
             "markers": test.markers or "",
+            **_version_params(built_as),
         },
     )
 
@@ -115,10 +135,14 @@ class EvaluateTest:
     """Failures, errors, no tests at all, and coverage under the floor fail."""
 
     coverage_floor: float = 0.0
+    version_problem: str | None = None
+    """Why the install may fail for want of a version from git (plan.version), with the fix."""
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge one test leg."""
         broken = broken_run(outcome, may_fail=("pytest", "coverage"))
+        if broken and self.version_problem and _wanted_a_version(outcome):
+            return StageResult(status=Status.ERROR, summary=self.version_problem, details=broken.details)
         if broken:
             return broken
         junit = report(outcome, JUNIT_XML)
@@ -138,3 +162,16 @@ class EvaluateTest:
         if coverage is not None:
             counts["coverage"] = round(coverage.percent, 2)
         return from_gate(gate, counts=counts, artifacts=(JUNIT_XML, COVERAGE_JSON))
+
+
+VERSION_FAILURES = ("unable to detect version", "NotVCSError", "NotVersionedError", "not a git repository")
+"""What setuptools-scm (LookupError), hatch-vcs and versioningit print when they find no git."""
+
+
+def _wanted_a_version(outcome: StageOutcome) -> bool:
+    return any(
+        command.label == install.INSTALL_LABEL
+        and command.exit_code != 0
+        and any(marker in command.output_tail for marker in VERSION_FAILURES)
+        for command in outcome.commands
+    )
