@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+AUTH_REGISTRY = ("127.0.0.1", 5001)
+"""The engine bootstrap's htpasswd registry."""
 EXAMPLES = REPO / "examples"
 
 
@@ -64,3 +69,63 @@ def cosign_binary(directory: Path) -> Path:
     finally:
         subprocess.run(["docker", "rm", "-f", holder], capture_output=True, check=False)
     return directory / "cosign"
+
+
+class RegistryProxy:
+    """A TCP proxy in front of the auth registry that can go down after N blob-upload requests."""
+
+    def __init__(self, upstream: tuple[str, int] = AUTH_REGISTRY) -> None:
+        self.upstream = upstream
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.cut_after: int | None = None
+        self.uploads = 0
+        self.cut = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._server: socket.socket | None = None
+
+    def up(self, cut_after: int | None = None) -> None:
+        """Listen (again), passing everything through until `cut_after` upload requests went by."""
+        self.cut_after, self.uploads = cut_after, 0
+        self.cut.clear()
+        self._server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
+
+    def down(self) -> None:
+        """Stop listening and drop every connection: the registry is gone."""
+        self.cut.set()
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
+            self._server.close()
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while not self.cut.is_set():
+            try:
+                client, _ = server.accept()
+                upstream = socket.create_connection(self.upstream)
+            except OSError:
+                return
+            self._sockets += [client, upstream]
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, counting: bool) -> None:  # noqa: FBT001
+        try:
+            while data := source.recv(65536):
+                if counting and self.cut_after is not None:
+                    self.uploads += data.count(b"/blobs/uploads/")
+                    if self.uploads >= self.cut_after:
+                        self.down()
+                        return
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

@@ -20,10 +20,8 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,14 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.engine.helpers import EXAMPLES, REPO, git_copy, shipyard
+from tests.engine.helpers import AUTH_REGISTRY, EXAMPLES, REPO, RegistryProxy, git_copy, shipyard
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow, pytest.mark.timeout(1800)]
 
-AUTH_REGISTRY = ("127.0.0.1", 5001)
 CREDENTIALS_FILE = Path("/var/lib/shipyard-engine/registry-auth.credentials")
 ARTIFACT = REPO / ".shipyard" / "test-artifacts" / "faults.json"
 MIN_FAULTS = 21
@@ -468,65 +465,6 @@ def test_probe_failing(tmp_path: Path) -> None:
     fault.check("names the probe", "/no-such-page" in text)
     fault.check("no leftovers", leftovers(result.run_id) == [])
     fault.record(f"exit {result.done.returncode}; compose: {text[:160]}")
-
-
-class RegistryProxy:
-    """A TCP proxy in front of the auth registry that can go down after N blob-upload requests."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.cut_after: int | None = None
-        self.uploads = 0
-        self.cut = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._server: socket.socket | None = None
-
-    def up(self, cut_after: int | None = None) -> None:
-        """Listen (again), passing everything through until `cut_after` upload requests went by."""
-        self.cut_after, self.uploads = cut_after, 0
-        self.cut.clear()
-        self._server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
-        threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
-
-    def down(self) -> None:
-        """Stop listening and drop every connection: the registry is gone."""
-        self.cut.set()
-        if self._server is not None:
-            with contextlib.suppress(OSError):
-                self._server.shutdown(socket.SHUT_RDWR)
-            self._server.close()
-        for sock in self._sockets:
-            sock.close()
-        self._sockets.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while not self.cut.is_set():
-            try:
-                client, _ = server.accept()
-                upstream = socket.create_connection(AUTH_REGISTRY)
-            except OSError:
-                return
-            self._sockets += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, target: socket.socket, counting: bool) -> None:  # noqa: FBT001
-        try:
-            while data := source.recv(65536):
-                if counting and self.cut_after is not None:
-                    self.uploads += data.count(b"/blobs/uploads/")
-                    if self.uploads >= self.cut_after:
-                        self.down()
-                        return
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
