@@ -57,10 +57,17 @@ def test_touching_one_source_file_reruns_only_what_reads_it(webapp: Path) -> Non
     first, _ = run_json(webapp, "lint", "test", "--python", "3.12")
     assert first.returncode == 0, first.stderr[-2000:]
     (webapp / "docs").mkdir(exist_ok=True)
-    (webapp / "docs" / "notes.md").write_text("a docs-only change\n")
+    (webapp / "docs" / "notes.txt").write_text("a docs-only change\n")
     docs_only, stages = run_json(webapp, "lint", "test", "--python", "3.12")
     assert docs_only.returncode == 0
     assert all(stage["cached"] for stage in stages.values()), "a docs-only change re-ran a stage"
+
+    # ruff formats Markdown's code blocks: a Markdown edit is lint input, never the tests'
+    (webapp / "docs" / "notes.md").write_text("a Markdown change\n")
+    markdown, stages = run_json(webapp, "lint", "test", "--python", "3.12")
+    assert markdown.returncode == 0, markdown.stderr[-2000:]
+    assert stages["lint"]["cached"] is False
+    assert stages["test-3.12"]["cached"] is True
 
     test_file = webapp / "tests" / "test_app.py"
     test_file.write_text(
