@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -28,7 +27,7 @@ import pytest
 from dagger import dag
 from engine_emulator.server import Emulator, use_the_sdks_httpx
 from engine_install import REPO, docker_engine
-from tests.engine.helpers import AUTH_REGISTRY, RegistryProxy, cosign_binary
+from tests.engine.helpers import AUTH_REGISTRY, RegistryProxy, cosign_binary, git_copy
 
 from shipyard.errors import GateFailedError
 from shipyard_ci import Shipyard
@@ -59,21 +58,6 @@ def emulator() -> Iterator[Emulator]:
                     os.environ[key] = value
 
 
-def checkout(example: str, tmp_path: Path) -> Path:
-    """A copy of an example in its own git repository, as a user's checkout."""
-    target = tmp_path / example
-    shutil.copytree(
-        EXAMPLES / example, target, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard")
-    )
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-    ):
-        subprocess.run(argv, cwd=target, check=True)
-    return target
-
-
 async def on_module(project: Path, call: Callable[[Shipyard], Awaitable[str]]) -> str:
     """Call a function of the module on `project`, through a real SDK session with the emulator."""
     async with dagger.connection(dagger.Config(retry=None)):
@@ -96,9 +80,15 @@ def _docker_verdicts(project: Path, *args: str) -> list[str]:
         timeout=900,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    summary = json.loads((project / ".shipyard" / "out" / "summary.json").read_text())
-    assert summary["stages"], done.stderr[-2000:]
-    return [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]]
+    lines, _ = exported_lines(project / ".shipyard" / "out")
+    assert lines, done.stderr[-2000:]
+    return lines
+
+
+def exported_lines(reports: Path) -> tuple[list[str], bool]:
+    """The verdict lines and `ok` of a summary.json the module exported."""
+    summary = json.loads((reports / "summary.json").read_text())
+    return [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]], bool(summary["ok"])
 
 
 def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
@@ -187,7 +177,7 @@ async def test_lint_executes_and_gives_the_docker_executors_verdict(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     del emulator
-    project = checkout("library", tmp_path)
+    project = git_copy("library", tmp_path)
     lines = (await on_module(project, lambda ship: ship.lint())).splitlines()
     assert lines
     assert lines[0].startswith("lint: passed: ")
@@ -199,7 +189,7 @@ async def test_test_executes_on_one_python_with_the_docker_executors_counts(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     del emulator
-    project = checkout("library", tmp_path)
+    project = git_copy("library", tmp_path)
     lines = (await on_module(project, lambda ship: ship.test(python="3.12"))).splitlines()
     assert [line.split(":", 1)[0] for line in lines] == ["test-3.12"]
     assert_same(lines, await docker_verdicts(project, "test", "--python", "3.12"))
@@ -208,7 +198,7 @@ async def test_test_executes_on_one_python_with_the_docker_executors_counts(
 @pytest.mark.anyio
 async def test_a_failing_gate_raises_the_cores_verdict_on_both(emulator: Emulator, tmp_path: Path) -> None:
     del emulator
-    project = checkout("library", tmp_path)
+    project = git_copy("library", tmp_path)
     module = next(project.glob("src/*/__init__.py"))
     module.write_text(module.read_text() + "\nimport os\n")
     commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "lint fault"]
@@ -225,7 +215,7 @@ async def test_build_executes_and_labels_the_image_as_the_docker_executor_does(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     del emulator
-    project = checkout("webapp", tmp_path)
+    project = git_copy("webapp", tmp_path)
 
     async def facts(ship: Shipyard) -> str:
         image = await ship.build(platform=dagger.Platform("linux/amd64"))
@@ -248,16 +238,15 @@ async def test_ci_extended_exports_every_report_with_the_docker_executors_verdic
     emulator: Emulator, tmp_path: Path
 ) -> None:
     del emulator
-    project = checkout("library", tmp_path)
+    project = git_copy("library", tmp_path)
     reports = tmp_path / "reports"
 
     async def run_ci(ship: Shipyard) -> str:
         return await (await ship.ci(tier="extended")).export(str(reports))
 
     await on_module(project, run_ci)
-    summary = json.loads((reports / "summary.json").read_text())
-    lines = [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]]
-    assert summary["ok"] is True, lines
+    lines, ok = exported_lines(reports)
+    assert ok, lines
     assert_same(lines, await docker_verdicts(project, "--tier", "extended"))
     for name in ("summary.md", "report.html", "shipyard.sarif", "SHA256SUMS", "lint/ruff.json"):
         assert (reports / name).is_file(), name
@@ -324,7 +313,7 @@ def target(tmp_path: Path) -> Target:
     generate = [str(cosign), "generate-key-pair"]
     env = {"COSIGN_PASSWORD": key_password, "PATH": "/usr/bin:/bin"}
     subprocess.run(generate, cwd=keys, env=env, capture_output=True, check=True)
-    project = checkout("webapp", tmp_path)
+    project = git_copy("webapp", tmp_path)
     proxy = RegistryProxy()
     repository = f"127.0.0.1:{proxy.port}/shipyard-tests/webapp-emulated-{secrets.token_hex(4)}"
     pyproject = project / "pyproject.toml"

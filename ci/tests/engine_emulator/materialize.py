@@ -196,28 +196,10 @@ class Materializer:
         if op.name == "filter":
             _copy_tree(base, out, _strings(op.arg("include")), _strings(op.arg("exclude")))
             return out
-        _copy_tree(base, out)
-        target = out / str(op.arg("path")).strip("/")
-        if op.name == "withNewFile":
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(str(op.arg("contents", "")), encoding="utf-8")
-            target.chmod(int(op.arg("permissions", 0o644) or 0o644))  # type: ignore[arg-type]
-        elif op.name == "withFile":
-            source = op.arg("source")
-            assert isinstance(source, File)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.file(source), target)
-            if op.arg("permissions") is not None:
-                target.chmod(int(op.arg("permissions")))  # type: ignore[arg-type]
-        elif op.name == "withDirectory":
-            source = op.arg("source") or op.arg("directory")
-            assert isinstance(source, Directory)
-            target.mkdir(parents=True, exist_ok=True)
-            _copy_tree(
-                self.directory(source), target, _strings(op.arg("include")), _strings(op.arg("exclude"))
-            )
-        else:  # fields.py admits only the operations above
+        if op.name not in {"withNewFile", "withFile", "withDirectory"}:  # fields.py admits no other
             raise EmulatorError(f"Directory.{op.name} is not emulated")
+        _copy_tree(base, out)
+        self._place(op, out / str(op.arg("path")).strip("/"))
         return out
 
     def file(self, value: File) -> Path:
@@ -410,28 +392,31 @@ class Materializer:
         docker("rm", "-f", container, check=False)
         return replace(state, image=image)
 
-    def _write(self, state: State, op: Op) -> State:
-        staging = self._new_dir()
-        target = _absolute(state.workdir, str(op.arg("path")))
-        placed = staging / target.lstrip("/")
+    def _place(self, op: Op, target: Path) -> None:
+        """Write what a withNewFile / withFile / withDirectory puts at `target` (a host path)."""
         if op.name == "withNewFile":
-            placed.parent.mkdir(parents=True, exist_ok=True)
-            placed.write_text(str(op.arg("contents", "")), encoding="utf-8")
-            placed.chmod(int(op.arg("permissions") or 0o644))  # type: ignore[arg-type]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(str(op.arg("contents", "")), encoding="utf-8")
+            target.chmod(int(op.arg("permissions") or 0o644))  # type: ignore[arg-type]
         elif op.name == "withFile":
             source = op.arg("source")
             assert isinstance(source, File)
-            placed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.file(source), placed)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.file(source), target)
             if op.arg("permissions") is not None:
-                placed.chmod(int(op.arg("permissions")))  # type: ignore[arg-type]
+                target.chmod(int(op.arg("permissions")))  # type: ignore[arg-type]
         else:
             source = op.arg("source") or op.arg("directory")
             assert isinstance(source, Directory)
-            placed.mkdir(parents=True, exist_ok=True)
+            target.mkdir(parents=True, exist_ok=True)
             _copy_tree(
-                self.directory(source), placed, _strings(op.arg("include")), _strings(op.arg("exclude"))
+                self.directory(source), target, _strings(op.arg("include")), _strings(op.arg("exclude"))
             )
+
+    def _write(self, state: State, op: Op) -> State:
+        staging = self._new_dir()
+        target = _absolute(state.workdir, str(op.arg("path")))
+        self._place(op, staging / target.lstrip("/"))
         created = self._create(state)
         docker("cp", "-a", f"{staging}/.", f"{created}:/")
         return self._commit(created, state)

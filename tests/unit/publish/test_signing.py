@@ -18,6 +18,8 @@ from shipyard.publish.signing import CosignCommand, CosignRun, SignerPaths, cosi
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from shipyard.stages.outcome import CommandOutcome
+
 SECRETS = Secrets(credentials=Credentials("me", "pw-123"), cosign_key=b"KEY", cosign_password="kp-456")  # noqa: S106 - a test value
 REF = "127.0.0.1:5001/acme/app@sha256:" + "a" * 64
 
@@ -44,10 +46,8 @@ def _log(tmp_path: Path, lines: list[str]) -> PublishLog:
     return PublishLog(context, Scrubber(["pw-123", "kp-456"]))
 
 
-def test_sign_then_attest_the_digest_with_the_signer_paths_and_no_secret_in_argv(tmp_path: Path) -> None:
-    signer = RecordingSigner(CosignRun(0, "signed"), CosignRun(0, "attested"))
-    lines: list[str] = []
-    outcomes = sign_and_attest(
+def run_signing(signer: RecordingSigner, tmp_path: Path, lines: list[str]) -> list[CommandOutcome]:
+    return sign_and_attest(
         signer,
         REF,
         tmp_path / "sbom.cdx.json",
@@ -55,6 +55,12 @@ def test_sign_then_attest_the_digest_with_the_signer_paths_and_no_secret_in_argv
         secrets=SECRETS,
         log=_log(tmp_path, lines),
     )
+
+
+def test_sign_then_attest_the_digest_with_the_signer_paths_and_no_secret_in_argv(tmp_path: Path) -> None:
+    signer = RecordingSigner(CosignRun(0, "signed"), CosignRun(0, "attested"))
+    lines: list[str] = []
+    outcomes = run_signing(signer, tmp_path, lines)
     assert [c.label for c in signer.asked] == ["sign", "attest"]
     sign, attest = signer.asked
     assert sign.args[-1] == attest.args[-1] == REF
@@ -74,14 +80,7 @@ def test_a_failed_sign_stops_before_attest_names_cosigns_last_line_and_is_scrubb
     signer = RecordingSigner(CosignRun(1, "Error: decrypt key with password kp-456: wrong password"))
     lines: list[str] = []
     with pytest.raises(PublishError) as caught:
-        sign_and_attest(
-            signer,
-            REF,
-            tmp_path / "sbom.cdx.json",
-            repository=Repository.parse(REF.split("@", maxsplit=1)[0]),
-            secrets=SECRETS,
-            log=_log(tmp_path, lines),
-        )
+        run_signing(signer, tmp_path, lines)
     assert [c.label for c in signer.asked] == ["sign"]
     message = caught.value.message
     assert message.startswith(f"cosign sign of {REF} failed with exit 1: Error: decrypt key")
