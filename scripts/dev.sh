@@ -51,9 +51,20 @@ case "${1:-}" in
     uv run --frozen ruff format --check .
     uv run --frozen basedpyright
     phase_end static
-    phase "pytest: unit + engine tests"
-    uv run --frozen pytest "$@"
-    phase_end pytest
+    if [ "$#" -gt 0 ]; then
+      phase "pytest: $*"
+      uv run --frozen pytest "$@"
+      phase_end pytest
+    else
+      status=0
+      phase "pytest: core, Docker executor and examples (tests/)"
+      uv run --frozen pytest tests || status=$?
+      phase_end "pytest tests/"
+      phase "pytest: the Dagger module (ci/tests: registration, queries, its install, the emulated engine)"
+      uv run --frozen pytest ci/tests || status=$?
+      phase_end "pytest ci/tests"
+      exit "$status"
+    fi
     ;;
   *)
     echo "usage: bash scripts/dev.sh main|test [args...]" >&2
