@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.engine
 
 PLATFORMS = ("linux/amd64", "linux/arm64")
-SHIPYARD_FILES = ("pyproject.toml", "uv.lock", "README.md", ".dockerignore", "src", "docker")
-"""What docker/Dockerfile needs of this repository (its context minus what .dockerignore drops)."""
+SHIPYARD_FILES = ("pyproject.toml", "uv.lock", "README.md", ".dockerignore", "src", "docker", "compose")
+"""What docker/Dockerfile needs of this repository (its context minus what .dockerignore drops), and
+the compose file its [tool.shipyard] names (a named file must exist)."""
 APP_PACKAGES = ("starlette", "psycopg", "uvicorn")
 COMPILERS = ("gcc", "cc", "c++", "g++", "clang")
 ROOT_USERS = {"", "root", "0", "0:0", "root:root"}
