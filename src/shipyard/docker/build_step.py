@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
@@ -16,22 +21,24 @@ from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import LOG_FILE, TAIL_LINES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
+    from collections.abc import Callable, Generator
 
     from shipyard.executor import StepContext
     from shipyard.stages.spec import BuildStep, Stage
 
 
-def buildx_argv(step: BuildStep, context: StepContext) -> list[str]:
-    """The buildx command line for a build step (no secrets: build args are recorded in the image)."""
+def buildx_argv(step: BuildStep, context: StepContext, tree: Path) -> list[str]:
+    """The buildx command line for a build step (no secrets: build args are recorded in the image).
+
+    `tree` holds exactly the files the core selected for the stage (see `selected_tree`).
+    """
     argv = [
         "docker",
         "buildx",
         "build",
         "--progress=plain",
         f"--platform={step.platform}",
-        f"--file={context.root / step.dockerfile}",
+        f"--file={tree / step.dockerfile}",
         f"--tag={step.tag}",
         f"--metadata-file={context.out_dir / 'buildx-metadata.json'}",
         "--load",
@@ -42,21 +49,43 @@ def buildx_argv(step: BuildStep, context: StepContext) -> list[str]:
         argv.append(f"--build-arg={key}={value}")
     for key, value in sorted(step.labels.items()):
         argv.append(f"--label={key}={value}")
-    argv.append(str(context.root / step.context))
+    argv.append(str(tree / step.context))
     return argv
+
+
+@contextlib.contextmanager
+def selected_tree(context: StepContext) -> Generator[Path]:
+    """The stage's files (and only those) in a scratch directory: the build context buildx sends.
+
+    So the build reads exactly what the stage's digest covers (a git-ignored file it would read
+    from the project directory is not there), and sees what the Dagger executor's build sees.
+    """
+    with tempfile.TemporaryDirectory(prefix="shipyard-context-") as scratch:
+        tree = Path(scratch)
+        for relative in context.files:
+            source, target = context.root / relative, tree / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_symlink():
+                target.symlink_to(source.readlink())
+                continue
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+        yield tree
 
 
 def run_build(client: Any, stage: Stage, step: BuildStep, context: StepContext) -> StageOutcome:
     """Build, load, save the tarball and record the image's facts."""
     log_path = context.out_dir / LOG_FILE
-    argv = buildx_argv(step, context)
     started = time.monotonic()
-    with log_path.open("a", encoding="utf-8") as log:
+    with log_path.open("a", encoding="utf-8") as log, selected_tree(context) as tree:
 
         def emit(line: str) -> None:
             log.write(line + "\n")
             context.log(line)
 
+        argv = buildx_argv(step, context, tree)
         code, tail = _stream(argv, emit)
     outcome = CommandOutcome(label="buildx", argv=tuple(argv), exit_code=code, output_tail="\n".join(tail))
     if code != 0:
