@@ -32,19 +32,24 @@ def shipyard(
     )
 
 
+def git_init(root: Path) -> Path:
+    """Make `root` a git repository whose one commit holds every file in it."""
+    for argv in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
+    ):
+        subprocess.run(argv, cwd=root, check=True)
+    return root
+
+
 def git_copy(example: str, tmp_path: Path) -> Path:
     """A copy of an example in its own git repository (as a user's checkout would be)."""
     target = tmp_path / example
     shutil.copytree(
         EXAMPLES / example, target, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".shipyard")
     )
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-    ):
-        subprocess.run(argv, cwd=target, check=True)
-    return target
+    return git_init(target)
 
 
 def summary(project: Path) -> dict[str, dict[str, object]]:

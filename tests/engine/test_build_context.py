@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.engine.helpers import shipyard, summary
+from tests.engine.helpers import git_init, shipyard, summary
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,13 +46,7 @@ def project(tmp_path: Path) -> Path:
     (root / "app.txt").write_text("tracked\n")
     (root / "local.env").write_text("TOKEN=only-on-this-laptop\n")
     (root / ".gitignore").write_text("local.env\n")
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-    ):
-        subprocess.run(argv, cwd=root, check=True)
-    return root
+    return git_init(root)
 
 
 def test_a_git_ignored_file_the_dockerfile_copies_is_not_in_the_context(tmp_path: Path) -> None:

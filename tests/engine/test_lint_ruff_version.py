@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.engine.helpers import shipyard, summary
+from tests.engine.helpers import git_init, shipyard, summary
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,13 +40,7 @@ def tiny(tmp_path: Path, requirements: str | None) -> Path:
     (root / "generated" / "out.py").write_text("import os,sys\nx=  1\n")  # the project excludes it
     if requirements is not None:
         (root / "requirements-dev.txt").write_text(requirements)
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-    ):
-        subprocess.run(argv, cwd=root, check=True)
-    return root
+    return git_init(root)
 
 
 def test_the_projects_pinned_ruff_is_used_and_named(tmp_path: Path) -> None:
