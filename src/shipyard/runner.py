@@ -108,7 +108,8 @@ class RunOptions:
 
 
 def _skip(reason: str) -> StageResult:
-    return StageResult(status=Status.SKIPPED, summary=f"skipped: {reason}")
+    # The summary is the reason alone: every view prints it next to the status ("skipped").
+    return StageResult(status=Status.SKIPPED, summary=reason)
 
 
 async def run_plan(
@@ -178,7 +179,7 @@ async def _stage(
     out_dir = out_root / stage.id
     if stage.not_applicable:
         shutil.rmtree(out_dir, ignore_errors=True)
-        return StageResult(status=Status.NOT_APPLICABLE, summary=f"not applicable: {stage.not_applicable}")
+        return StageResult(status=Status.NOT_APPLICABLE, summary=stage.not_applicable)
     blocked = next((n for n in stage.needs if not _passed(state.runs[n])), None)
     if blocked is not None:
         return _skip(f"needs {blocked}, which did not pass")

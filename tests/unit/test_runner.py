@@ -184,7 +184,7 @@ def test_a_failed_stage_skips_only_its_dependents(tmp_path: Path) -> None:
     assert statuses(state) == {"build": "failed", "lint": "passed", "sbom": "skipped", "publish": "skipped"}
     sbom = state.runs["sbom"].result
     assert sbom is not None
-    assert sbom.summary == "skipped: needs build, which did not pass"
+    assert sbom.summary == "needs build, which did not pass"
     assert executor.calls.count("sbom") == 0
     assert not state.ok
 
@@ -196,7 +196,7 @@ def test_not_applicable_stages_do_not_run_and_do_not_block(tmp_path: Path) -> No
     assert statuses(state) == {"compose": "n/a", "publish": "passed"}
     compose = state.runs["compose"].result
     assert compose is not None
-    assert compose.summary == "not applicable: no compose.yaml"
+    assert compose.summary == "no compose.yaml"
     assert executor.calls == ["publish"]
     assert state.ok
 

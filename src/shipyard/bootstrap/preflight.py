@@ -81,6 +81,9 @@ def check_ports(settings: Settings) -> None:
 def _port_free(port: int) -> bool:
     """Whether 127.0.0.1:port can be bound right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the registry's own listener does (Go sets SO_REUSEADDR): a port whose last connections
+        # are in TIME_WAIT is free to listen on, not "taken".
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
