@@ -144,16 +144,13 @@ def test_sbom_runs_the_core_sbom_stage_on_the_host_platform_image(ship: Shipyard
     assert find(sels, "from") == [{"address": syft.pinned}]
     assert [e["args"] for e in find(sels, "withExec")] == [list(c.argv) for c in step.commands]
     assert {str(a["name"]): a["value"] for a in find(sels, "withEnvVariable")} == dict(step.env)
-    (upstream, path) = step.inputs_from[0]
-    image_input = next(d for d in find(sels, "withDirectory") if d["path"] == path)
-    tarball = sub(image_input["source"])
-    assert tarball[0] == ("directory", {})
-    inner = sub(tarball[1][1]["source"])
-    assert inner == [
+    (wanted,) = step.images_from
+    image_input = next(d for d in find(sels, "withFile") if d["path"] == wanted.path)
+    assert sub(image_input["source"]) == [
         *chain(ship.image(project, project.context.host_platform)),
         ("asTarball", {"forcedCompression": "Uncompressed", "mediaTypes": "DockerMediaTypes"}),
     ]
-    assert upstream == build_stage_id(project.context.host_platform)
+    assert wanted.stage == build_stage_id(project.context.host_platform)
     assert sels[-1] == ("file", {"path": f"{OUTDIR}/sbom.cdx.json"})
 
 

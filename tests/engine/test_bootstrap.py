@@ -17,7 +17,7 @@ import pytest
 from shipyard.bootstrap.base_images import ARM64_PYTHON, ARM64_PYTHONS, PYTHON_MINORS
 from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, is_present
 from shipyard.bootstrap.rootfs import FORKY_PYTHON_MINORS
-from shipyard.bootstrap.seed_tools import STAND_IN_LABEL
+from shipyard.bootstrap.seed_tools import STAND_IN_LABEL, tool_recipe
 from shipyard.bootstrap.settings import Settings
 from shipyard.config.tool_images import DEFAULT_TOOL_IMAGES, SEEDED_LABEL
 
@@ -107,11 +107,23 @@ def _labels(image: str) -> dict[str, str]:
         "debian:bookworm",
         "postgres:15-bookworm",
         *(f"python:{minor}-slim" for minor in PYTHON_MINORS),
-        *(tool.tagged for tool in DEFAULT_TOOL_IMAGES.values()),
     ],
 )
 def test_every_seeded_image_carries_the_current_recipe(image: str) -> None:
     assert _labels(image).get(RECIPE_LABEL) == RECIPE
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULT_TOOL_IMAGES))
+def test_every_seeded_tool_image_carries_its_own_recipe(name: str) -> None:
+    """A tool image whose recipe moved on (uv: /uvx) re-seeds alone, not every image."""
+    assert _labels(DEFAULT_TOOL_IMAGES[name].tagged).get(RECIPE_LABEL) == tool_recipe(name)
+
+
+def test_the_seeded_uv_image_has_uvx_beside_uv_as_upstreams_does() -> None:
+    uv = DEFAULT_TOOL_IMAGES["uv"]
+    done = _run("docker", "run", "--rm", "--entrypoint", "/uvx", uv.tagged, "--version")
+    assert done.returncode == 0, done.stderr
+    assert uv.tag in done.stdout, done.stdout
 
 
 def test_an_image_seeded_by_an_older_recipe_is_not_present(tmp_path: Path) -> None:

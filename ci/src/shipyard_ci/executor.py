@@ -20,7 +20,7 @@ import dagger
 from dagger import dag
 
 from shipyard.publish.run import run_publish
-from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
+from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
 from shipyard.stages.compose import setup_error
 from shipyard.stages.compose_inspect import services_in_config
 from shipyard.stages.compose_observation import HEALTH_JSON, LOGS_TXT, ComposeObservation, ProbeAttempt
@@ -39,7 +39,7 @@ from shipyard.stages.spec import (
 )
 from shipyard_ci import compose
 from shipyard_ci.publish import DaggerSigner, publish_inputs
-from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
+from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,8 +85,8 @@ class DaggerExecutor:
 
     def container(self, stage: Stage, step: ContainerStep, files: tuple[str, ...]) -> dagger.Container:
         """The step's container before its commands run."""
-        inputs = {upstream: self.outputs[upstream] for upstream, _ in step.inputs_from}
-        return step_container(step, self.tree(stage, files), inputs=inputs, secrets=self.secrets)
+        images = {wanted.stage: self.images[wanted.stage] for wanted in step.images_from}
+        return step_container(step, self.tree(stage, files), images=images, secrets=self.secrets)
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action and export what it wrote into `context.out_dir`."""
@@ -161,7 +161,6 @@ class DaggerExecutor:
         out = (
             dag.directory()
             .with_file(IMAGE_TAR, tarball)
-            .with_file(SCAN_TAR, scan_tarball(image))
             .with_new_file(METADATA_JSON, json.dumps(metadata, indent=2, sort_keys=True))
         )
         self.images[stage.id] = image

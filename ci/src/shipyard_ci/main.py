@@ -16,13 +16,13 @@ from shipyard.plan.graph import tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
-from shipyard.stages.build import SCAN_TAR, build_stage_id
+from shipyard.stages.build import build_stage_id
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import LOG_FILE, OUTDIR, BuildStep, ContainerStep, Stage
 from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.session import Loaded, git_facts, load
-from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
+from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -156,14 +156,14 @@ class Shipyard:
         return state, executor
 
     def stage_container(
-        self, project: Loaded, stage: Stage, inputs: dict[str, dagger.Directory]
+        self, project: Loaded, stage: Stage, images: dict[str, dagger.Container]
     ) -> dagger.Container:
         """A container step's container after its last command (lazy)."""
         action = stage.action
         assert isinstance(action, ContainerStep)  # noqa: S101 - the core defines these stages as container steps
         files = tuple(project.select(stage))
         tree = stage_tree(self.source, files, git=stage.inputs.git_history and project.has_git)
-        base = step_container(action, tree, inputs=inputs, secrets={})
+        base = step_container(action, tree, images=images, secrets={})
         return ([base, *command_states(base, action.commands)])[-1]
 
     def image(self, project: Loaded, platform: str) -> dagger.Container:
@@ -230,13 +230,12 @@ class Shipyard:
         stage = project.stages()["sbom"]
         action = stage.action
         assert isinstance(action, ContainerStep)  # noqa: S101 - the core's sbom stage is a container step
-        inputs: dict[str, dagger.Directory] = {}
-        for build_id, _ in action.inputs_from:
-            platform = project.stages()[build_id].action
-            assert isinstance(platform, BuildStep)  # noqa: S101 - sbom needs a build stage
-            image = self.image(project, platform.platform)
-            inputs[build_id] = dag.directory().with_file(SCAN_TAR, scan_tarball(image))
-        return self.stage_container(project, stage, inputs).file(f"{OUTDIR}/{CYCLONEDX_JSON}")
+        images: dict[str, dagger.Container] = {}
+        for wanted in action.images_from:
+            build = project.stages()[wanted.stage].action
+            assert isinstance(build, BuildStep)  # noqa: S101 - sbom needs a build stage
+            images[wanted.stage] = self.image(project, build.platform)
+        return self.stage_container(project, stage, images).file(f"{OUTDIR}/{CYCLONEDX_JSON}")
 
     @function
     async def sbom(self) -> dagger.File:

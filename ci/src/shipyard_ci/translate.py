@@ -40,10 +40,10 @@ def step_container(
     step: ContainerStep,
     tree: dagger.Directory | None,
     *,
-    inputs: Mapping[str, dagger.Directory],
+    images: Mapping[str, dagger.Container],
     secrets: Mapping[str, dagger.Secret],
 ) -> dagger.Container:
-    """The container a step's commands run in: image, caches, tools, env, secrets, files, inputs."""
+    """The container a step's commands run in: image, caches, tools, env, secrets, files, images."""
     platform = dagger.Platform(step.platform) if step.platform else None
     ctr = dag.container(platform=platform).from_(step.image)
     for cache in step.caches:
@@ -61,8 +61,8 @@ def step_container(
     ctr = ctr.with_directory(OUTDIR, dag.directory())
     if tree is not None:
         ctr = ctr.with_directory(step.workdir, tree)
-    for upstream, path in step.inputs_from:
-        ctr = ctr.with_directory(path, inputs[upstream])
+    for wanted in step.images_from:
+        ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
     # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
     return ctr.with_workdir(step.workdir)
 

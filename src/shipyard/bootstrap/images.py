@@ -65,23 +65,29 @@ def local_recipe(short: str) -> str | None:
     return value if value and value != "<no value>" else None
 
 
-def is_present(settings: Settings, short: str, *, mirror: bool) -> bool:
-    """Whether the image this bootstrap seeded, by the current RECIPE, is in dockerd (and the mirror)."""
+def is_present(settings: Settings, short: str, *, mirror: bool, recipe: str = RECIPE) -> bool:
+    """Whether the image this bootstrap seeded, by the current `recipe`, is in dockerd (and the mirror)."""
     stamp = _stamp(settings, short)
     if not stamp.exists():
         return False
     want = stamp.read_text(encoding="utf-8").strip()
-    if local_id(short) != want or local_recipe(short) != RECIPE:
+    if local_id(short) != want or local_recipe(short) != recipe:
         return False
     hub = hub_path(short)
     return not (mirror and hub is not None and manifest_digest(settings.registry, *hub) != want)
 
 
 def seed(
-    settings: Settings, short: str, make: Callable[[], Image], report: Report, *, mirror: bool = True
+    settings: Settings,
+    short: str,
+    make: Callable[[], Image],
+    report: Report,
+    *,
+    mirror: bool = True,
+    recipe: str = RECIPE,
 ) -> None:
     """Seed `short` unless present: build it with `make`, `docker load` it, push Hub images to the mirror."""
-    if is_present(settings, short, mirror=mirror):
+    if is_present(settings, short, mirror=mirror, recipe=recipe):
         report.present(short)
         return
     with report.step(short, "seeded"):

@@ -41,6 +41,16 @@ ENTRYPOINTS = {"trivy": ("trivy",), "gitleaks": ("gitleaks",)}
 """Upstream entrypoints that are not the binary path (found on PATH)."""
 COMPANIONS = {"uv": ("uvx",)}
 """Executables the upstream image has beside the tool's binary (ghcr.io/astral-sh/uv has /uvx)."""
+TOOL_RECIPES = {"uv": f"{RECIPE}.1"}
+"""A tool image's own recipe when it changed after RECIPE: only that image re-seeds on machines that
+have it (RECIPE would re-seed every image). uv 2.1: /uvx beside /uv."""
+
+
+def tool_recipe(name: str) -> str:
+    """The recipe a tool image is made with (its RECIPE_LABEL)."""
+    return TOOL_RECIPES.get(name, RECIPE)
+
+
 WORKDIRS = {"uv": "/io", "ruff": "/io", "syft": "/tmp"}  # noqa: S108 - the upstream image's WORKDIR
 GIT_BASED = ("trivy", "gitleaks")
 """Tools whose upstream image has git (alpine + git): seeded on bookworm + git."""
@@ -178,7 +188,9 @@ def _tool_image(
 
     layers_dir = settings.state_dir / "layers"
     top = layer_from_dir(
-        _tool_layer(name, tool, binary, settings), layers_dir / f"tool-{name}-{tool.tag}.tar"
+        # the recipe is in the name: a layer tarred by an older recipe is never reused
+        _tool_layer(name, tool, binary, settings),
+        layers_dir / f"tool-{name}-{tool.tag}-r{tool_recipe(name)}.tar",
     )
     if name in GIT_BASED:
         base = (
@@ -189,7 +201,7 @@ def _tool_image(
         base = (layer_from_dir(bookworm, layers_dir / "bookworm-amd64-slim.tar", SLIM_EXCLUDES),)
     else:
         base = ()
-    labels = {SEEDED_LABEL: tool.pinned, RECIPE_LABEL: RECIPE}
+    labels = {SEEDED_LABEL: tool.pinned, RECIPE_LABEL: tool_recipe(name)}
     if stand_in is not None:
         labels[STAND_IN_LABEL] = stand_in
     config = ImageConfig(
@@ -226,7 +238,9 @@ def seed_tools(settings: Settings, report: Report) -> None:
 
     work = settings.state_dir / "tools"
     pending = {
-        n: t for n, t in DEFAULT_TOOL_IMAGES.items() if not is_present(settings, t.tagged, mirror=False)
+        n: t
+        for n, t in DEFAULT_TOOL_IMAGES.items()
+        if not is_present(settings, t.tagged, mirror=False, recipe=tool_recipe(n))
     }
     for name, tool in DEFAULT_TOOL_IMAGES.items():
         if name not in pending:
@@ -245,6 +259,7 @@ def seed_tools(settings: Settings, report: Report) -> None:
             lambda n=name, t=tool, b=binary, v=stand_in: _tool_image(n, t, b, settings, v),
             report,
             mirror=False,
+            recipe=tool_recipe(name),
         )
     for tool in DEFAULT_TOOL_IMAGES.values():
         _note_stand_in(tool, report)

@@ -33,12 +33,6 @@ def pack_files(root: Path, files: Iterable[str], prefix: str = "") -> IO[bytes]:
     return spool
 
 
-def pack_tree(directory: Path) -> IO[bytes]:
-    """A tar of everything below `directory` (e.g. an upstream stage's outputs)."""
-    files = [str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()]
-    return pack_files(directory, sorted(files))
-
-
 def pack_bytes(name: str, data: bytes, mode: int = 0o755) -> bytes:
     """A tar holding one file."""
     buffer = io.BytesIO()
@@ -131,3 +125,16 @@ class _Stream(io.RawIOBase):
         b[:size] = self._buffer[:size]
         self._buffer = self._buffer[size:]
         return size
+
+
+def stream_file(path: Path, name: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """A tar holding one (large) file, as a stream: nothing is copied to disk first."""
+    info = tarfile.TarInfo(name)
+    info.size = path.stat().st_size
+    info.mode = 0o644
+    yield info.tobuf(format=tarfile.PAX_FORMAT)
+    with path.open("rb") as handle:
+        while data := handle.read(chunk):
+            yield data
+    yield b"\0" * (-info.size % tarfile.BLOCKSIZE)
+    yield b"\0" * (2 * tarfile.BLOCKSIZE)

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 
 from shipyard.errors import EngineError
-from shipyard.oci.docker_archive import to_docker_archive
-from shipyard.stages.build import IMAGE_TAR, METADATA_JSON, SCAN_TAR
+from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import LOG_FILE, TAIL_LINES
 
@@ -94,7 +93,6 @@ def run_build(client: Any, stage: Stage, step: BuildStep, context: StepContext) 
     with (context.out_dir / IMAGE_TAR).open("wb") as handle:
         for chunk in image.save(named=True):
             handle.write(chunk)
-    to_docker_archive(context.out_dir / IMAGE_TAR, context.out_dir / SCAN_TAR, tag=step.tag)
     attrs: dict[str, Any] = image.attrs
     config: dict[str, Any] = attrs.get("Config") or {}
     labels_found: dict[str, str] = config.get("Labels") or {}

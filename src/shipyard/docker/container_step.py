@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 import requests.exceptions
 
-from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files, pack_tree, unpack
+from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files, stream_file, unpack
+from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES
@@ -24,7 +25,6 @@ from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
-    from typing import IO
 
     from shipyard.docker.images import ImageResolver
     from shipyard.executor import StepContext
@@ -82,6 +82,7 @@ class ContainerRunner:
         self._closing = threading.Event()
         self._creating = 0
         self._idle = threading.Condition()
+        self.scan_archives = ScanArchives()
 
     def close(self, timeout: float = 30) -> None:
         """Refuse new containers; wait (bounded) for creations in flight, which remove their own.
@@ -92,6 +93,7 @@ class ContainerRunner:
         self._closing.set()
         with self._idle:
             self._idle.wait_for(lambda: self._creating == 0, timeout=timeout)
+        self.scan_archives.cleanup()
 
     def labels(self, stage: Stage) -> dict[str, str]:
         """Labels every container of this run carries (what cleanup looks for)."""
@@ -156,8 +158,9 @@ class ContainerRunner:
                 )
             for tool in step.tools:
                 self._put(container, "/", pack_bytes(tool.dest.lstrip("/"), self._tools.get(tool)))
-            for upstream, path in step.inputs_from:
-                self._put(container, "/", _prefixed_tree(context.upstream[upstream], path))
+            for wanted in step.images_from:
+                archive = self.scan_archives.get(context.upstream[wanted.stage], wanted.tag)
+                self._put(container, "/", stream_file(archive, wanted.path.lstrip("/")))
             self._refuse_when_closing()
         except BaseException:
             container.remove(force=True)
@@ -300,8 +303,3 @@ def _walk(directory: Path) -> list[str]:
     return sorted(
         str(p.relative_to(root)) for p in directory.rglob("*") if p.is_file() and not p.is_symlink()
     )
-
-
-def _prefixed_tree(directory: Path, path: str) -> IO[bytes]:
-    files = sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
-    return pack_files(directory, files, prefix=path.strip("/") + "/") if files else pack_tree(directory)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 IMAGE_TAR = "image.tar"
 """The image as `docker save` writes it (an OCI layout): what publish pushes."""
 SCAN_TAR = "image.docker.tar"
-"""The same image as a plain docker-archive with uncompressed layers: what the scanners read."""
+"""The name the scanners see the image by: a docker-archive with uncompressed layers that each
+executor derives from IMAGE_TAR for a step that asks for it (spec.ImageInput); never kept."""
 METADATA_JSON = "build.json"
 
 
@@ -106,7 +107,7 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
             labels=labels,
         ),
         evaluate=EvaluateBuild(platform=platform),
-        outputs=(IMAGE_TAR, SCAN_TAR, METADATA_JSON),
+        outputs=(IMAGE_TAR, METADATA_JSON),
         not_applicable=not_applicable,
     )
 

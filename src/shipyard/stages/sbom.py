@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.parsers.sbom import Sbom, parse_sbom
-from shipyard.stages.build import SCAN_TAR, build_stage_id
+from shipyard.stages.build import SCAN_TAR, build_stage_id, local_tag
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import OUTDIR, Command, ContainerStep, SourceFilter, Stage
+from shipyard.stages.spec import OUTDIR, Command, ContainerStep, ImageInput, SourceFilter, Stage
 from shipyard.stages.verdicts import broken_run, missing, report
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def sbom_stage(project: Project, platform: str) -> Stage:
             ),
             env={"SYFT_CHECK_FOR_APP_UPDATE": "false"},
             network=False,
-            inputs_from=((build_id, IMAGE_DIR),),
+            images_from=(ImageInput(build_id, f"{IMAGE_DIR}/{SCAN_TAR}", local_tag(project, platform)),),
             workdir="/tmp",  # noqa: S108 - syft's own image works from /tmp (it fails from /)
         ),
         evaluate=EvaluateSbom(),

@@ -17,10 +17,10 @@ from shipyard.config.models import ScanConfig  # noqa: TC001 - as above
 from shipyard.gates.scan import scan_gate
 from shipyard.parsers.gitleaks import parse_gitleaks
 from shipyard.parsers.trivy import parse_trivy
-from shipyard.stages.build import SCAN_TAR, build_stage_id
+from shipyard.stages.build import SCAN_TAR, build_stage_id, local_tag
 from shipyard.stages.common import ALWAYS_EXCLUDED, TRIVY_CACHE
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import OUTDIR, WORKDIR, Command, ContainerStep, SourceFilter, Stage
+from shipyard.stages.spec import OUTDIR, WORKDIR, Command, ContainerStep, ImageInput, SourceFilter, Stage
 from shipyard.stages.verdicts import broken_run, last_line, report
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def image_stage(project: Project, platform: str, today: dt.date) -> Stage:
             ),
             env=TRIVY_ENV,
             caches=(TRIVY_CACHE,),
-            inputs_from=((build_id, IMAGE_DIR),),
+            images_from=(ImageInput(build_id, tarball, local_tag(project, platform)),),
         ),
         evaluate=_evaluate(
             project,

@@ -109,9 +109,26 @@ class ContainerStep:
     platform: str | None = None
     network: bool = True
     """Whether the step may reach the network (installing dependencies does)."""
-    inputs_from: tuple[tuple[str, str], ...] = ()
-    """Outputs of upstream stages placed in the container: (upstream stage id, path inside)."""
+    images_from: tuple[ImageInput, ...] = ()
+    """Images of upstream build stages placed in the container, in the form scanners read."""
     kind: Literal["container"] = "container"
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """The image a build stage produced, as a docker-archive with uncompressed layers, at `path`.
+
+    The build keeps one archive (the OCI layout publish pushes); each executor derives this form
+    for the steps that read it (syft's `docker-archive:`, trivy's `--input`), so the scanners see
+    the pushed image, named `tag`, without a second archive kept per build.
+    """
+
+    stage: str
+    """The build stage's id."""
+    path: str
+    """The archive's path inside the container."""
+    tag: str
+    """The reference the archive names the image by (the build's local tag)."""
 
 
 @dataclass(frozen=True)
