@@ -180,13 +180,13 @@ def test_sbom_lists_the_apps_python_packages_in_cyclonedx_and_spdx(builds: dict[
         assert any(purl.startswith(f"pkg:pypi/{package}@") for purl in spdx_purls), package
     shipyard_dir = webapp / ".shipyard"
     archives = sorted(str(p.relative_to(shipyard_dir)) for p in shipyard_dir.rglob("*.tar"))
-    builds = sorted(p.name for p in (shipyard_dir / "out").glob("build-*"))
-    assert builds, "no build stage wrote its outputs"
+    built_ids = sorted(p.name for p in (shipyard_dir / "out").glob("build-*"))
+    assert built_ids, "no build stage wrote its outputs"
     expected = sorted(
-        [*(f"cache/{b}/files/image.tar" for b in builds), *(f"out/{b}/image.tar" for b in builds)]
+        [*(f"cache/{b}/files/image.tar" for b in built_ids), *(f"out/{b}/image.tar" for b in built_ids)]
     )
     assert archives == expected, "one image archive per build (and its cache entry), none kept for scanners"
-    for build in builds:
+    for build in built_ids:
         out, cached = (
             shipyard_dir / "out" / build / "image.tar",
             shipyard_dir / "cache" / build / "files" / "image.tar",
