@@ -208,6 +208,8 @@ class DaggerExecutor:
         nonce = secrets.token_hex(8)
         ctr = compose.cli(step, tree, image, daemon, nonce=nonce)
         _, config, printed = await compose.observe_exec(ctr, compose.config_argv(step))
+        if config.exit_code == 0:  # the file with `.env` values interpolated is data, not a message
+            config = config.model_copy(update={"output": ""})
         seen = ComposeObservation(executor=self.name, config=config)
         if config.exit_code == 0:
             found = services_in_config(printed, source=f"docker compose config of {step.file}")

@@ -70,6 +70,10 @@ class TestConfig(_Model):
     """The project's optional dependencies (extras) to install: `uv sync --extra`, `pip install -e .[...]`."""
     env: dict[str, str] = Field(default_factory=dict[str, str])
     """Extra environment variables for the test run (never secrets: they are recorded)."""
+    services: tuple[str, ...] = ()
+    """Services of the project's compose file the tests need (a database, say): started with their
+    healthchecks before the tests, on a network the test container joins, reachable by service
+    name, healthy within [tool.shipyard.compose] timeout; torn down after, their logs kept."""
 
 
 class ImageConfig(_Model):

@@ -31,10 +31,18 @@ def checked_paths(root: Path, config: ShipyardConfig, config_file: Path) -> Ship
     for key, value, kind in named_paths(config):
         _check(root, config_file, f"{prefix}{key}", value, kind)
     compose = config.compose
-    if "file" in compose.model_fields_set:
-        return config
-    found = next((name for name in COMPOSE_FILE_NAMES if (root / name).is_file()), compose.file)
-    return config.model_copy(update={"compose": compose.model_copy(update={"file": found})})
+    if "file" not in compose.model_fields_set:
+        found = next((name for name in COMPOSE_FILE_NAMES if (root / name).is_file()), compose.file)
+        compose = compose.model_copy(update={"file": found})
+        config = config.model_copy(update={"compose": compose})
+    if config.test.services and not (root / compose.file).is_file():
+        names = ", ".join(COMPOSE_FILE_NAMES)
+        raise ConfigError(
+            f"{config_file}: {prefix}test.services = {list(config.test.services)!r} needs a compose file "
+            f"that defines them, and {root} has none ({names})",
+            fix="add one, or name it with [tool.shipyard.compose] file",
+        )
+    return config
 
 
 def named_paths(config: ShipyardConfig) -> list[tuple[str, str, Kind]]:

@@ -80,8 +80,10 @@ class ComposeRunner:
 
             files = ["-f", str(context.root / step.file)]
             base = ["docker", "compose", "-p", name, "--project-directory", str(context.root)]
-            config = _run([*base, *files, "config", "--format", "json"], emit)
-            seen = ComposeObservation(executor=EXECUTOR, project=name, config=_command(config))
+            config = run_logged([*base, *files, "config", "--format", "json"], emit)
+            seen = ComposeObservation(
+                executor=EXECUTOR, project=name, config=command_run(config, data_on_stdout=True)
+            )
             if config.returncode != 0:
                 return _finish(stage, context, seen)
             services = list(services_in_config(config.stdout, source=f"docker compose config of {step.file}"))
@@ -108,14 +110,8 @@ class ComposeRunner:
         seen: ComposeObservation,
         emit: Callable[[str], None],
     ) -> ComposeObservation:
-        """Pull the services' images the engine lacks (unless offline); record what is still missing."""
         images = _service_images(config, injected=step.service if step.image_from else None)
-        missing = _absent(images.values())
-        if not missing or not self.pull:
-            return seen.model_copy(update={"missing_images": missing})
-        services = sorted(s for s, image in images.items() if image in missing)
-        pulled = _run([*compose, "pull", *services], emit, timeout=900)
-        return seen.model_copy(update={"pull": _command(pulled), "missing_images": _absent(missing)})
+        return pull_missing(compose, images, seen, emit, pull=self.pull)
 
     @staticmethod
     def _up_and_probe(
@@ -125,7 +121,7 @@ class ComposeRunner:
         seen: ComposeObservation,
         emit: Callable[[str], None],
     ) -> ComposeObservation:
-        up = _run(
+        up = run_logged(
             [
                 *compose,
                 "up",
@@ -140,12 +136,12 @@ class ComposeRunner:
             emit,
             timeout=step.timeout + 60,
         )
-        services = _inspect(compose, emit)
+        services = inspect_stack(compose, emit)
         attempts = _probe_all(step, compose, services, emit) if up.returncode == 0 else ()
-        logs = _run([*compose, "logs", "--no-color", "--timestamps"], lambda _line: None)
+        logs = run_logged([*compose, "logs", "--no-color", "--timestamps"], lambda _line: None)
         (context.out_dir / LOGS_TXT).write_text(logs.stdout, encoding="utf-8")
         return seen.model_copy(
-            update={"up": _command(up), "services": services, "attempts": attempts, "logs": LOGS_TXT}
+            update={"up": command_run(up), "services": services, "attempts": attempts, "logs": LOGS_TXT}
         )
 
     def _override(self, step: ComposeStep, context: StepContext, services: list[str]) -> dict[str, object]:
@@ -159,7 +155,7 @@ class ComposeRunner:
 
     def down(self, name: str, base: list[str], emit: Callable[[str], None]) -> None:
         """Remove the stack: containers, networks, volumes."""
-        _run([*base, "down", "--volumes", "--remove-orphans", "--timeout", "5"], emit, timeout=120)
+        run_logged([*base, "down", "--volumes", "--remove-orphans", "--timeout", "5"], emit, timeout=120)
         self.projects = [(n, b) for n, b in self.projects if n != name]
 
     def cleanup(self) -> None:
@@ -169,7 +165,24 @@ class ComposeRunner:
                 self.down(name, base, lambda _line: None)
 
 
-def _run(
+def pull_missing(
+    compose: list[str],
+    images: dict[str, str],
+    seen: ComposeObservation,
+    emit: Callable[[str], None],
+    *,
+    pull: bool,
+) -> ComposeObservation:
+    """Pull the services' images the engine lacks (unless `pull` is off); record what is still missing."""
+    missing = absent_images(images.values())
+    if not missing or not pull:
+        return seen.model_copy(update={"missing_images": missing})
+    services = sorted(s for s, image in images.items() if image in missing)
+    pulled = run_logged([*compose, "pull", *services], emit, timeout=900)
+    return seen.model_copy(update={"pull": command_run(pulled), "missing_images": absent_images(missing)})
+
+
+def run_logged(
     argv: list[str], emit: Callable[[str], None], *, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; stdout stays apart from stderr (config, ps and logs print data on stdout)."""
@@ -189,7 +202,7 @@ def _service_images(config: str, *, injected: str | None) -> dict[str, str]:
     }
 
 
-def _absent(images: Iterable[str]) -> tuple[str, ...]:
+def absent_images(images: Iterable[str]) -> tuple[str, ...]:
     """The images the engine does not have, in order, once each."""
     return tuple(
         image
@@ -201,13 +214,20 @@ def _absent(images: Iterable[str]) -> tuple[str, ...]:
     )
 
 
-def _command(done: subprocess.CompletedProcess[str]) -> CommandRun:
-    output = tail(done.stdout + done.stderr)
+def command_run(done: subprocess.CompletedProcess[str], *, data_on_stdout: bool = False) -> CommandRun:
+    """A finished command as the observation records it (argv, exit code, the end of its output).
+
+    `data_on_stdout`: a successful run's stdout is data, not a message, and stays out of the
+    report (`config` prints the file with `.env` values interpolated: passwords, say).
+    """
+    printed = done.stderr if data_on_stdout and done.returncode == 0 else done.stdout + done.stderr
+    output = tail(printed)
     return CommandRun(argv=tuple(str(a) for a in done.args), exit_code=done.returncode, output=output)
 
 
-def _inspect(compose: list[str], emit: Callable[[str], None]) -> tuple[ServiceState, ...]:
-    ids = _run([*compose, "ps", "--all", "--quiet"], emit).stdout.split()
+def inspect_stack(compose: list[str], emit: Callable[[str], None]) -> tuple[ServiceState, ...]:
+    """The state of every container of the stack `compose` addresses."""
+    ids = run_logged([*compose, "ps", "--all", "--quiet"], emit).stdout.split()
     if not ids:
         return ()
     inspected = subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=False)

@@ -107,12 +107,16 @@ class ContainerRunner:
         *,
         keepalive: bool,
         command: tuple[str, ...] = (),
+        networks: tuple[str, ...] = (),
     ) -> Any:
-        """Create (not start) the step's container with the project's files and tools inside."""
+        """Create (not start) the step's container with the project's files and tools inside.
+
+        `networks`: engine networks it joins besides its own (those of the step's services).
+        """
         with self._idle:
             self._creating += 1
         try:
-            return self._create(stage, step, context, keepalive=keepalive, command=command)
+            return self._create(stage, step, context, keepalive=keepalive, command=command, networks=networks)
         finally:
             with self._idle:
                 self._creating -= 1
@@ -126,6 +130,7 @@ class ContainerRunner:
         *,
         keepalive: bool,
         command: tuple[str, ...],
+        networks: tuple[str, ...],
     ) -> Any:
         self._refuse_when_closing()
         image = self._images.resolve(step.image, step.platform)
@@ -147,6 +152,8 @@ class ContainerRunner:
             detach=True,
         )
         try:
+            for network in networks:  # service names resolve there (compose's network aliases)
+                self._client.networks.get(network).connect(container)
             self._put(container, "/", pack_dir(OUTDIR.lstrip("/")))
             self._put(
                 container, "/", pack_files(context.root, context.files, prefix=step.workdir.lstrip("/") + "/")
@@ -185,10 +192,14 @@ class ContainerRunner:
                 fix="check the engine's disk space",
             )
 
-    def run(self, stage: Stage, step: ContainerStep, context: StepContext) -> StageOutcome:
+    def run(
+        self, stage: Stage, step: ContainerStep, context: StepContext, networks: tuple[str, ...] = ()
+    ) -> StageOutcome:
         """Run every command of the step; copy the reports out; remove the container."""
         single = len(step.commands) == 1
-        container = self.create(stage, step, context, keepalive=not single, command=step.commands[0].argv)
+        container = self.create(
+            stage, step, context, keepalive=not single, command=step.commands[0].argv, networks=networks
+        )
         outcomes: list[CommandOutcome] = []
         log_path = context.out_dir / LOG_FILE
         try:

@@ -18,6 +18,7 @@ from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
 from shipyard.docker.publish_step import PublishRunner
+from shipyard.docker.services_step import run_with_services
 from shipyard.stages.build import IMAGE_TAR
 from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep
 
@@ -52,7 +53,10 @@ class DockerExecutor:
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action in a worker thread (docker SDK calls block)."""
         action = stage.action
-        if isinstance(action, ContainerStep):
+        if isinstance(action, ContainerStep) and action.services is not None:
+            body = functools.partial(self.containers.run, stage, action, context)
+            call = functools.partial(run_with_services, self.compose, stage, action.services, context, body)
+        elif isinstance(action, ContainerStep):
             call = functools.partial(self.containers.run, stage, action, context)
         elif isinstance(action, BuildStep):
             # no per-run label: the same commit must give the same image

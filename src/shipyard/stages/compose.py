@@ -81,7 +81,7 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _cause(run: CommandRun) -> str:
+def command_cause(run: CommandRun) -> str:
     """What a failed compose command said: the cause in its output, else its last line."""
     cause = find_cause(run.output)
     if cause is not None:
@@ -89,7 +89,7 @@ def _cause(run: CommandRun) -> str:
     return _last_line(run.output) if run.output.strip() else f"it printed nothing (exit {run.exit_code})"
 
 
-def _images_missing(seen: ComposeObservation) -> str:
+def images_missing(seen: ComposeObservation) -> str:
     images = ", ".join(seen.missing_images)
     if seen.pull is None:
         why = "pulling is disabled (--offline)"
@@ -113,11 +113,13 @@ def judge(step: ComposeStep, seen: ComposeObservation) -> StageResult:
     if seen.up is None:
         return _error("the executor did not run `docker compose up`; re-run the stage")
     artifacts = (HEALTH_JSON, seen.logs) if seen.logs else (HEALTH_JSON,)
-    problems = _up_problems(step, seen.up, seen.services) if seen.up.exit_code else probe_problems(step, seen)
+    problems = (
+        up_problems(step.timeout, seen.up, seen.services) if seen.up.exit_code else probe_problems(step, seen)
+    )
     if problems:
         return StageResult(
             status=Status.FAILED,
-            summary=_with_logs(problems[0], seen.logs),
+            summary=with_logs(problems[0], seen.logs),
             details=tuple(problems[1:]),
             artifacts=artifacts,
         )
@@ -136,7 +138,7 @@ def setup_error(step: ComposeStep, seen: ComposeObservation) -> str | None:
     """
     if not seen.file_parsed:
         return (
-            f"{step.file} does not parse: {_cause(seen.config)} "
+            f"{step.file} does not parse: {command_cause(seen.config)} "
             f"(fix the file; `docker compose -f {step.file} config` shows the error)"
         )
     if step.service and step.service not in seen.services_in_file:
@@ -145,24 +147,24 @@ def setup_error(step: ComposeStep, seen: ComposeObservation) -> str | None:
             "fix [tool.shipyard.compose] service"
         )
     if seen.missing_images:
-        return _images_missing(seen)
+        return images_missing(seen)
     if seen.image_load is not None and seen.image_load.exit_code != 0:
-        return _command_failed(f"loading the image built by {step.image_from}", seen.image_load)
+        return command_failed(f"loading the image built by {step.image_from}", seen.image_load)
     cause = find_cause(seen.up.output) if seen.up is not None and seen.up.exit_code else None
     if cause is not None and cause.image:  # `up` stopped at an image it has not got: not the stack's fault
         return missing_image(cause.image)
     return None
 
 
-def _with_logs(problem: str, logs: str | None) -> str:
+def with_logs(problem: str, logs: str | None) -> str:
     return f"{problem} (logs: {logs})" if logs else problem
 
 
-def _command_failed(what: str, run: CommandRun) -> str:
-    return f"{what} failed (exit {run.exit_code}): {_cause(run)}"
+def command_failed(what: str, run: CommandRun) -> str:
+    return f"{what} failed (exit {run.exit_code}): {command_cause(run)}"
 
 
-def _up_problems(step: ComposeStep, up: CommandRun, services: tuple[ServiceState, ...]) -> list[str]:
+def up_problems(timeout: float, up: CommandRun, services: tuple[ServiceState, ...]) -> list[str]:
     """Why `up --wait` failed, the most telling cause first."""
     problems: list[str] = []
     for service in services:
@@ -178,8 +180,8 @@ def _up_problems(step: ComposeStep, up: CommandRun, services: tuple[ServiceState
     if any(marker in up.output.lower() for marker in TIMEOUT_MARKERS):
         starting = [s.name for s in services if s.health == "starting"]
         still = f" ({', '.join(repr(s) for s in starting)} still starting)" if starting else ""
-        problems.append(f"the stack did not become healthy within {step.timeout:g} s{still}")
-    problems.append(_command_failed("docker compose up --wait", up))
+        problems.append(f"the stack did not become healthy within {timeout:g} s{still}")
+    problems.append(command_failed("docker compose up --wait", up))
     return problems
 
 

@@ -111,7 +111,22 @@ class ContainerStep:
     """Whether the step may reach the network (installing dependencies does)."""
     images_from: tuple[ImageInput, ...] = ()
     """Images of upstream build stages placed in the container, in the form scanners read."""
+    services: TestServices | None = None
+    """Compose services started for the commands; the container joins their networks."""
     kind: Literal["container"] = "container"
+
+
+@dataclass(frozen=True)
+class TestServices:
+    """Compose services a step's commands need, up and healthy before them, torn down after."""
+
+    __test__ = False  # not a pytest test class
+
+    file: str
+    """The compose file, relative to the project root."""
+    names: tuple[str, ...]
+    timeout: float
+    """Seconds for them to become healthy."""
 
 
 @dataclass(frozen=True)

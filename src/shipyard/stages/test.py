@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from shipyard.gates.testing import suite_gate
@@ -11,7 +11,8 @@ from shipyard.parsers.junit import parse_junit
 from shipyard.stages import install
 from shipyard.stages.common import code_filter, python_image
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import OUTDIR, Command, ContainerStep, Stage
+from shipyard.stages.services import SERVICES_JSON, SERVICES_LOGS, services_for, services_verdict
+from shipyard.stages.spec import OUTDIR, Command, ContainerStep, SourceFilter, Stage, TestServices
 from shipyard.stages.verdicts import broken_run, from_gate, missing, report
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ def test_stage(
     setup = install.setup_for(project, version)
     version_env = dict(built_as.env) if built_as is not None else {}
     test = project.config.test
+    services = services_for(project)
+    # what compose reads to start the services is part of what the leg reads (its digest)
+    inputs = code_filter() if services is None else _with_kept(code_filter(), services.file, ".env")
     commands = (
         *setup.commands,
         Command(argv=_test_argv(project), may_fail=True, label="pytest", stdout="pytest.txt"),
@@ -108,17 +112,19 @@ def test_stage(
         group="test",
         description=f"pytest on Python {version} ({setup.installer})",
         needs=(),
-        inputs=code_filter(),
+        inputs=inputs,
         action=ContainerStep(
             image=python_image(project, version),
             commands=commands,
             env={**test.env, **version_env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
             caches=setup.caches,
             tools=setup.tools,
+            services=services,
         ),
         evaluate=EvaluateTest(
             coverage_floor=test.coverage_floor,
             version_problem=built_as.problem if built_as is not None else None,
+            services=services,
         ),
         outputs=(JUNIT_XML, COVERAGE_JSON),
         params={
@@ -126,8 +132,17 @@ def test_stage(
             "coverage_floor": str(test.coverage_floor),
             "markers": test.markers or "",
             **_version_params(built_as),
+            **(
+                {"services": ",".join(services.names), "services_timeout": f"{services.timeout:g}"}
+                if services
+                else {}
+            ),
         },
     )
+
+
+def _with_kept(inputs: SourceFilter, *paths: str) -> SourceFilter:
+    return replace(inputs, keep=(*inputs.keep, *paths))
 
 
 @dataclass(frozen=True)
@@ -137,9 +152,16 @@ class EvaluateTest:
     coverage_floor: float = 0.0
     version_problem: str | None = None
     """Why the install may fail for want of a version from git (plan.version), with the fix."""
+    services: TestServices | None = None
+    """The services the tests need: when they were not had, the leg is an error naming why."""
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge one test leg."""
+        if self.services is not None:
+            problem = services_verdict(self.services, outcome)
+            if problem is not None:
+                kept = tuple(n for n in (SERVICES_JSON, SERVICES_LOGS) if (outcome.out_dir / n).is_file())
+                return StageResult(status=Status.ERROR, summary=problem, artifacts=kept)
         broken = broken_run(outcome, may_fail=("pytest", "coverage"))
         if broken and self.version_problem and _wanted_a_version(outcome):
             return StageResult(status=Status.ERROR, summary=self.version_problem, details=broken.details)

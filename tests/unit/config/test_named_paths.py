@@ -154,3 +154,15 @@ def test_a_set_compose_file_wins_over_the_default_names(
         }
     )
     assert load_project(root).config.compose.file == "docker-compose.yml"
+
+
+def test_test_services_without_a_compose_file_are_a_config_error(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    root = write_project({"pyproject.toml": f'{PLAIN}[tool.shipyard.test]\nservices = ["db"]\n'})
+    with pytest.raises(ConfigError, match="fix: add one, or name it with") as caught:
+        load_project(root)
+    assert "tool.shipyard.test.services = ['db'] needs a compose file that defines them" in str(caught.value)
+    (root / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:15-bookworm\n")
+    project = load_project(root)
+    assert project.config.compose.file == "docker-compose.yml"
