@@ -112,6 +112,12 @@ def plan_context(
 def open_session(source: Path, selection: Selection, *, out: Path | None = None) -> Session:
     """Load the project and plan the run."""
     project = load_project(source)
+    ignore_state_dir(project.root / STATE_DIR)
+    return plan_session(project, selection, out=out)
+
+
+def plan_session(project: Project, selection: Selection, *, out: Path | None = None) -> Session:
+    """Plan the run of an already loaded project, writing nothing (as `shipyard init --dry-run` does)."""
     git = read_git(project.root)
     context = plan_context(project, git)
     plan = build_plan(
@@ -127,7 +133,6 @@ def open_session(source: Path, selection: Selection, *, out: Path | None = None)
     files = list_files(project.root)
     digests = stage_digests(plan, files, hash_files(project.root, files), git)
     state = project.root / STATE_DIR
-    ignore_state_dir(state)
     return Session(
         project=project,
         git=git,

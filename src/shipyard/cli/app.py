@@ -22,12 +22,13 @@ def main(argv: list[str] | None = None) -> None:
         cache_cmd,
         debug_cmd,
         engine_cmd,
+        init_cmd,
         plan_cmd,
         run_cmd,
         serve_cmd,
     )
 
-    for module in (run_cmd, plan_cmd, debug_cmd, cache_cmd, engine_cmd, serve_cmd):
+    for module in (init_cmd, run_cmd, plan_cmd, debug_cmd, cache_cmd, engine_cmd, serve_cmd):
         cli.add_command(module.command)
     try:
         cli.main(args=argv, prog_name="shipyard", standalone_mode=False)

@@ -73,6 +73,13 @@ def command(
         }
         click.echo(json.dumps(data, indent=2))
         return
+    show_plan(session, verdicts)
+
+
+def show_plan(session: Session, verdicts: dict[str, str] | None = None) -> None:
+    """Print the plan as a table: waves, stages, what each needs, and its verdict (run / cache hit / n/a)."""
+    verdicts = verdicts if verdicts is not None else _verdicts(session, None)
+    waves = session.plan.layers()
     table = Table(title=f"shipyard plan: {session.project.name} ({len(session.plan.stages)} stages)")
     for column in ("wave", "stage", "needs", "digest", "verdict"):
         table.add_column(column)

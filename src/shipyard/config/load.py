@@ -159,6 +159,14 @@ def _fix_for(exc: ValidationError) -> str:
     return "correct the value as the message says; see docs/configuration.md"
 
 
+def default_pythons(requires_python: object, pyproject: Path) -> tuple[str, ...]:
+    """The matrix with no `python` list: every current version requires-python admits.
+
+    Raises the loader's ConfigError when it admits none, or only versions past their end of life.
+    """
+    return _pythons_allowed((), requires_python, pyproject, pyproject)
+
+
 def _pythons_allowed(
     configured: tuple[str, ...], requires_python: object, pyproject: Path, config_file: Path
 ) -> tuple[str, ...]:
