@@ -28,6 +28,7 @@ from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.probe_verdict import PROBE_PAUSE, attempts_allowed, probe_label, probe_passed
 from shipyard.stages.publish import publish_params
 from shipyard.stages.sbom import CYCLONEDX_JSON
+from shipyard.stages.services import SERVICES_JSON, services_problem
 from shipyard.stages.spec import (
     LOG_FILE,
     OUTDIR,
@@ -37,7 +38,7 @@ from shipyard.stages.spec import (
     ContainerStep,
     PublishStep,
 )
-from shipyard_ci import compose
+from shipyard_ci import compose, services
 from shipyard_ci.publish import DaggerSigner, publish_inputs
 from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
 
@@ -107,7 +108,25 @@ class DaggerExecutor:
         """Nothing to remove: the engine owns every container."""
 
     async def _run_container(self, stage: Stage, step: ContainerStep, context: StepContext) -> StageOutcome:
-        base = self.container(stage, step, context.files)
+        if step.services is None:
+            return await self._run_commands(stage, step, context, self.container(stage, step, context.files))
+        tree = self.tree(stage, context.files) or dag.directory()
+        project = f"shipyard-{stage.id}".replace(".", "-")
+        seen, started = await services.start(step.services, tree, project)
+        try:
+            if services_problem(step.services, seen) is not None:  # the core says the leg cannot run
+                return StageOutcome(stage_id=stage.id, out_dir=context.out_dir)
+            base = self.container(stage, step, context.files)
+            for name, service in started.items():
+                base = base.with_service_binding(name, service)
+            return await self._run_commands(stage, step, context, base)
+        finally:
+            await services.stop(started)
+            (context.out_dir / SERVICES_JSON).write_text(seen.to_json(), encoding="utf-8")
+
+    async def _run_commands(
+        self, stage: Stage, step: ContainerStep, context: StepContext, base: dagger.Container
+    ) -> StageOutcome:
         last = base
         runs: list[tuple[int, str]] = []
         for state in command_states(base, step.commands):

@@ -11,7 +11,7 @@ from shipyard.errors import ReportError
 from shipyard.plan.sources import select
 from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
 from shipyard.stages.compose_observation import CommandRun, ComposeObservation, ServiceState
-from shipyard.stages.compose_services import service_graph
+from shipyard.stages.compose_services import ServiceRun, service_graph
 from shipyard.stages.outcome import StageOutcome
 from shipyard.stages.result import Status
 from shipyard.stages.services import SERVICES_JSON, SERVICES_LOGS, services_problem, services_verdict
@@ -135,3 +135,19 @@ def test_a_leg_with_services_reads_the_compose_file_and_dot_env_and_says_which_s
     assert isinstance(webapp.action, ContainerStep)
     assert webapp.action.services is None
     assert "compose.yaml" not in select(files, webapp.inputs), "no services: compose.yaml is not the tests'"
+
+
+def test_how_each_service_runs_comes_from_the_rendered_file() -> None:
+    graph = service_graph(CONFIG, source="config")
+    assert graph.runs["db"] == ServiceRun(
+        image="postgres:15-bookworm",
+        environment={"POSTGRES_PASSWORD": "from-dot-env"},
+        entrypoint=None,
+        command=None,
+        ports=(),
+    )
+    assert graph.runs["cache"].command == ("sleep", "600")
+    assert graph.runs["cache"].ports == (6379,)
+    assert (graph.runs["solo"].entrypoint, graph.runs["solo"].command) == (("sh", "-c"), ("sleep 600",))
+    assert graph.runs["solo"].ports == (80,), "the container port, not the published one"
+    assert graph.start_order(("api",)) == ("db", "cache", "api")
