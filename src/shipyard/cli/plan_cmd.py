@@ -6,9 +6,9 @@ import json
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from shipyard.cli.live import output_console
 from shipyard.cli.options import selection_options
 from shipyard.gitinfo import changed_paths
 from shipyard.plan.changes import affected
@@ -93,7 +93,7 @@ def show_plan(session: Session, verdicts: dict[str, str] | None = None) -> None:
                 session.digests[stage_id][:12],
                 verdicts[stage_id],
             )
-    console = Console()
+    console = output_console()  # a pipe (CI logs) gets whole lines, not 80 columns
     console.print(table)
     console.print(
         "run: the stage's input digest differs from its last green run (or it never ran green); "

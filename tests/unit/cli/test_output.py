@@ -104,3 +104,23 @@ def test_the_cli_in_a_pipe_without_columns_never_wraps_the_final_table(
     assert len(error) > 80
     row = next(line for line in proc.stdout.splitlines() if line.startswith("│ lint"))
     assert error in row, proc.stdout
+
+
+def test_plan_in_a_pipe_without_columns_keeps_each_stage_on_one_row(
+    copy_example: Callable[[str], Path],
+) -> None:
+    root = copy_example("library")
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run(
+        [str(SHIPYARD), "plan", "--source", str(root), "--tier", "extended"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("│ ")]
+    history = next(line for line in rows if "scan-history" in line)
+    assert "n/a: not the root of a git repository" in history or "run: " in history, history
+    assert all(line.split("│")[2].strip() for line in rows), "a stage's row wrapped onto a second line"
