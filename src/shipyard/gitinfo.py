@@ -32,6 +32,10 @@ class GitInfo:
     """`git describe` of HEAD as setuptools-scm runs it (DESCRIBE), or None when no tag matches."""
     commits: int | None = None
     """How many commits HEAD has (what a version counts when no tag matches)."""
+    toplevel: str | None = None
+    """The repository's work tree root, which may be above the project (a monorepo, `backend/`)."""
+    prefix: str = ""
+    """Where the project is inside the repository (`backend/`; empty at the root)."""
 
     @property
     def short_sha(self) -> str:
@@ -71,6 +75,8 @@ def read_git(root: Path) -> GitInfo:
     refs = _git(root, "for-each-ref", "--format=%(objectname) %(refname)") or ""
     history = hashlib.sha256(f"{sha}\n{refs}".encode()).hexdigest()
     describe, commits = read_describe(root)
+    toplevel = _git(root, "rev-parse", "--show-toplevel")
+    prefix = _git(root, "rev-parse", "--show-prefix") or ""
     return GitInfo(
         sha=sha,
         ref=ref,
@@ -79,6 +85,8 @@ def read_git(root: Path) -> GitInfo:
         history=history,
         describe=describe,
         commits=commits,
+        toplevel=toplevel,
+        prefix=prefix,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 AUTH_REGISTRY = ("127.0.0.1", 5001)
 """The engine bootstrap's htpasswd registry."""
 EXAMPLES = REPO / "examples"
+FAULTS_PY = EXAMPLES / "broken" / "faults.py"
 
 
 def shipyard(
@@ -134,3 +136,17 @@ class RegistryProxy:
             for sock in (source, target):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+def fake_aws_key() -> str:
+    """examples/broken's made-up AWS key id (built at run time: no file here holds one)."""
+    spec = importlib.util.spec_from_file_location("broken_faults", FAULTS_PY)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return str(module.fake_aws_access_key_id())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from tests.engine.helpers import EXAMPLES, REPO, git_copy, shipyard, summary
+from tests.engine.helpers import EXAMPLES, REPO, fake_aws_key, git_copy, shipyard, summary
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -196,19 +195,6 @@ def test_sbom_lists_the_apps_python_packages_in_cyclonedx_and_spdx(builds: dict[
         )
 
 
-def _fake_aws_key() -> str:
-    spec = importlib.util.spec_from_file_location("broken_faults", FAULTS_PY)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return cast("str", module.fake_aws_access_key_id())
-
-
 def _enable(fault: str, project: Path) -> None:
     subprocess.run(
         [sys.executable, str(FAULTS_PY), "enable", fault, str(project)], check=True, capture_output=True
@@ -251,7 +237,7 @@ def test_secret_in_git_history_fails_the_gate_and_reports_stay_redacted(
     assert "aws-access-token" in _text(history), _text(history)
     out = project / ".shipyard" / "out"
     assert (out / "scan-history" / "gitleaks.json").is_file()
-    for secret in (_fake_aws_key(), _working_tree_token()):
+    for secret in (fake_aws_key(), _working_tree_token()):
         leaking = [
             str(p.relative_to(out))
             for p in out.rglob("*")

@@ -158,10 +158,12 @@ class ContainerRunner:
             self._put(
                 container, "/", pack_files(context.root, context.files, prefix=step.workdir.lstrip("/") + "/")
             )
-            if stage.inputs.git_history and (context.root / ".git").is_dir():
-                git_files = _walk(context.root / ".git")
+            dot_git = (context.root / stage.inputs.git_root / ".git").resolve()
+            if stage.inputs.git_history and dot_git.is_dir():
                 self._put(
-                    container, "/", pack_files(context.root, git_files, prefix=step.workdir.lstrip("/") + "/")
+                    container,
+                    "/",
+                    pack_files(dot_git.parent, _walk(dot_git), prefix=step.workdir.lstrip("/") + "/"),
                 )
             for tool in step.tools:
                 self._put(container, "/", pack_bytes(tool.dest.lstrip("/"), self._tools.get(tool)))

@@ -105,7 +105,7 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     stages += [build_stage(project, p, context.git) for p in platforms]
     stages += [
         sbom_stage(project, context.host_platform),
-        history_stage(project, context.today),
+        history_stage(project, context.today, context.git),
         source_stage(project, context.today),
         image_stage(project, context.host_platform, context.today),
         compose_stage(project, context.host_platform),

@@ -9,8 +9,10 @@ air-gapped host, say) is recorded as skipped with its reason: never as a pass.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.config.models import ScanConfig  # noqa: TC001 - as above
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from shipyard.config.load import Project
+    from shipyard.gitinfo import GitInfo
     from shipyard.parsers.findings import Finding
     from shipyard.stages.outcome import StageOutcome
 
@@ -49,11 +52,22 @@ TRIVY_ENV = {
 TRIVY_OFF = "trivy is disabled in [tool.shipyard.scan]"
 
 
-def _history_not_applicable(project: Project) -> str | None:
+def _git_root(project: Project, git: GitInfo) -> Path:
+    """The repository the project is in: git's own toplevel, else the project root itself."""
+    return Path(git.toplevel) if git.toplevel else project.root
+
+
+def _history_not_applicable(project: Project, git: GitInfo) -> str | None:
     if not project.config.scan.gitleaks:
         return "gitleaks is disabled in [tool.shipyard.scan]"
-    if not (project.root / ".git").exists():
-        return "not the root of a git repository (gitleaks scans a repository's whole history)"
+    dot_git = _git_root(project, git) / ".git"
+    if dot_git.is_file():
+        return (
+            f"{dot_git} is a file (a worktree or a submodule), not a repository's history; "
+            "run shipyard in the main checkout to scan it"
+        )
+    if not dot_git.exists():
+        return "not in a git repository (gitleaks scans a repository's history)"
     return None
 
 
@@ -69,15 +83,19 @@ def _evaluate(project: Project, today: dt.date, *parts: ScanPart) -> EvaluateSca
     return EvaluateScan(config=project.config.scan, today=today, parts=parts)
 
 
-def history_stage(project: Project, today: dt.date) -> Stage:
-    """Gitleaks over the whole git history."""
+def history_stage(project: Project, today: dt.date, git: GitInfo) -> Stage:
+    """Gitleaks over the git history: the whole repository's, or the project's part of it."""
     gitleaks = project.config.tools["gitleaks"]
+    inside = git.prefix.strip("/")
+    # a project inside a repository (`backend/`) is judged on the commits that touched it
+    log_opts = (f"--log-opts=-- {inside}",) if inside else ()
+    git_root = os.path.relpath(_git_root(project, git), project.root)
     return Stage(
         id="scan-history",
         group="scan",
         description="gitleaks: secrets in git history",
         needs=(),
-        inputs=SourceFilter(include=(), git_history=True),
+        inputs=SourceFilter(include=(), git_history=True, git_root=git_root),
         action=ContainerStep(
             image=gitleaks.pinned,
             commands=(
@@ -92,6 +110,7 @@ def history_stage(project: Project, today: dt.date) -> Stage:
                         "--report-format=json",
                         f"--report-path={OUTDIR}/{GITLEAKS_JSON}",
                         "--exit-code=1",
+                        *log_opts,
                     ),
                     may_fail=True,
                     label="gitleaks",
@@ -103,7 +122,7 @@ def history_stage(project: Project, today: dt.date) -> Stage:
             project, today, ScanPart("gitleaks", GITLEAKS_JSON, "gitleaks", ok_exit_codes=(0, 1))
         ),
         outputs=(GITLEAKS_JSON,),
-        not_applicable=_history_not_applicable(project),
+        not_applicable=_history_not_applicable(project, git),
     )
 
 

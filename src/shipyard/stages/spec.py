@@ -41,6 +41,8 @@ class SourceFilter:
     keep: tuple[str, ...] = ()
     """Globs that bring an excluded file back (README for build backends, say)."""
     git_history: bool = False
+    git_root: str = "."
+    """Where the repository holding `.git` is, relative to the project root (`..` for `backend/`)."""
     """Whether the stage also needs the `.git` directory (history scanners)."""
 
 

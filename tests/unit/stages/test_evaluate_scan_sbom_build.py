@@ -63,7 +63,7 @@ def misconfig_only() -> bytes:
 
 
 def test_gitleaks_leaks_fail_the_history_scan(tmp_path: Path) -> None:
-    stage = history_stage(WEBAPP, TODAY)
+    stage = history_stage(WEBAPP, TODAY, NO_GIT)
     assert stage.outputs == ("gitleaks.json",)
     outcome = StageOutcome(
         "scan-history", out_dir(tmp_path, {"gitleaks.json": "gitleaks/report.json"}), (ran("gitleaks", 1),)
@@ -78,7 +78,7 @@ def test_a_clean_history_passes(tmp_path: Path) -> None:
     outcome = StageOutcome(
         "scan-history", out_dir(tmp_path, {"gitleaks.json": "gitleaks/report-empty.json"}), (ran("gitleaks"),)
     )
-    assert history_stage(WEBAPP, TODAY).evaluate(outcome).status is Status.PASSED
+    assert history_stage(WEBAPP, TODAY, NO_GIT).evaluate(outcome).status is Status.PASSED
 
 
 @pytest.mark.parametrize(
