@@ -4,7 +4,7 @@ Read the way `shipyard plan` reads a project: the same pyproject.toml parsing, t
 requires-python (config.load), compose's own file names, the version from git (config.vcs_version,
 plan.version) and the project's ruff pin (stages.ruff_version); plus what only init needs: where
 pytest comes from, the project's own runners (tox, nox, pre-commit), its Dockerfiles and compose
-services, its workspace members and its existing workflows.
+services, the environment variables its tests read, its workspace members and its existing workflows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from shipyard.config.vcs_version import vcs_backend
 from shipyard.errors import ConfigError
 from shipyard.gitinfo import read_git
 from shipyard.init.compose_scan import ComposeFile, read_compose
+from shipyard.init.env_reads import env_reads_of_tests
 from shipyard.init.runners import RunnerFacts, read_runners
 from shipyard.plan.version import project_version
 from shipyard.stages.ruff_version import REQUIREMENT_FILES, project_ruff
@@ -90,6 +91,8 @@ class ProjectFacts(BaseModel):
     pytest_markers: dict[str, str] = {}
     """Markers the pytest configuration declares, with their descriptions."""
     pytest_addopts: tuple[str, ...] = ()
+    test_env_reads: tuple[str, ...] = ()
+    """Environment variables the tests (and conftest.py files) read and do not set themselves."""
     coverage_fail_under: float | None = None
     """The project's own coverage floor (`[tool.coverage.report] fail_under`, `--cov-fail-under`)."""
     dockerfiles: tuple[str, ...] = ()
@@ -355,6 +358,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         (str(p.relative_to(root)) for pat in CONSTRAINT_FILES for p in sorted(root.glob(pat))), None
     )
     default_groups = _table(tool.get("uv")).get("default-groups", ["dev"])
+    tests_dir = next((d for d in ("tests", "test") if (root / d).is_dir()), None)
     return ProjectFacts(
         root=root,
         name=name if isinstance(name, str) else root.name,
@@ -374,9 +378,10 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         else ("dev",),
         packages=packages,
         src_layout=src_layout,
-        tests_dir=next((d for d in ("tests", "test") if (root / d).is_dir()), None),
+        tests_dir=tests_dir,
         pytest_markers=markers,
         pytest_addopts=addopts,
+        test_env_reads=env_reads_of_tests(root, tests_dir, SKIPPED_DIRS),
         coverage_fail_under=_fail_under(root, document, addopts),
         dockerfiles=tuple(r for r, p in zip(relative, files, strict=True) if _is_dockerfile(p.name)),
         compose_files=tuple(

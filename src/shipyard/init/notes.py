@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shipyard.init.service_needs import service_needs
 from shipyard.init.table import chosen_compose, chosen_dockerfile
 from shipyard.init.workflow import WORKFLOW_PATH
 
@@ -30,6 +31,19 @@ def _pip_groups(facts: ProjectFacts, keys: tuple[Key, ...]) -> list[str]:
             f"the dependency group {groups[0]!r} holds the test dependencies, but without uv.lock pip "
             "installs only . and pytest: run `uv lock` (then uv installs it) or use a requirements file"
         )
+    ]
+
+
+def _services(facts: ProjectFacts) -> list[str]:
+    stack = chosen_compose(facts)
+    return [
+        (
+            f"tests read {need.variable} and {stack.path if stack else 'compose'}'s {need.service} is "
+            f"{need.kind.label}, but {need.unresolved}: init does not guess a credential; set "
+            f'[tool.shipyard.test] env = {{ {need.variable} = "{need.template}" }} by hand'
+        )
+        for need in service_needs(facts.test_env_reads, stack)
+        if need.value is None
     ]
 
 
@@ -68,7 +82,13 @@ def _pins(facts: ProjectFacts) -> list[str]:
 
 def notes_for(facts: ProjectFacts, keys: tuple[Key, ...]) -> tuple[str, ...]:
     """The notes for this project, in the order the stages run."""
-    notes = [*_pytest(facts, keys), *_pip_groups(facts, keys), *_pins(facts), *_images(facts)]
+    notes = [
+        *_pytest(facts, keys),
+        *_pip_groups(facts, keys),
+        *_services(facts),
+        *_pins(facts),
+        *_images(facts),
+    ]
     if facts.vcs_backend == "versioningit":
         notes.append(
             f"the version comes from git ({facts.vcs_backend}) and stages get no .git: "

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from shipyard.config.load import PYPROJECT
 from shipyard.config.models import COMPOSE_FILE_NAMES, ShipyardConfig
 from shipyard.config.paths import checked_paths
+from shipyard.init.service_needs import service_needs
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from shipyard.init.facts import ProjectFacts
     from shipyard.init.runners import RunnerFacts
 
-Value = str | float | tuple[str, ...]
+Value = str | float | tuple[str, ...] | dict[str, str]
 SECTIONS = ("", "test", "image", "compose")
 """Where keys go, in the order they are written: the top level first."""
 SERVICE_MARKERS = frozenset(
@@ -135,6 +136,30 @@ def _install(facts: ProjectFacts) -> list[Key]:
     return keys
 
 
+def _services(facts: ProjectFacts) -> list[Key]:
+    """The compose services the tests reach through the variables they read, and those variables."""
+    stack = chosen_compose(facts)
+    needs = service_needs(facts.test_env_reads, stack)
+    if stack is None or not needs:
+        return []
+    services = tuple(dict.fromkeys(n.service for n in needs))
+    read = _listed(tuple(n.variable for n in needs))
+    kinds = ", ".join(f"{s} is {next(n.kind.label for n in needs if n.service == s)}" for s in services)
+    keys = [
+        Key(
+            section="test",
+            name="services",
+            value=services,
+            reason=f"tests read {read}; {stack.path}'s {kinds}: started healthy before them",
+        )
+    ]
+    env = {n.variable: n.value for n in needs if n.value is not None}
+    if env:
+        reason = f"the tests reach {_listed(services)} by name, with the credentials {stack.path} gives it"
+        keys.append(Key(section="test", name="env", value=env, reason=reason))
+    return keys
+
+
 def _markers(facts: ProjectFacts) -> list[Key]:
     if "-m" in facts.pytest_addopts:
         return []
@@ -149,8 +174,8 @@ def _markers(facts: ProjectFacts) -> list[Key]:
             )
         ]
     needing = tuple(m for m in facts.pytest_markers if m.lower() in SERVICE_MARKERS)
-    if not needing:
-        return []
+    if not needing or service_needs(facts.test_env_reads, chosen_compose(facts)):
+        return []  # with their services started, the marked tests run
     services = tuple(s.name for f in facts.compose_files for s in f.pulled)
     beside = f" (the compose stack's {_listed(services)})" if services else ""
     return [
@@ -287,6 +312,7 @@ def minimal_keys(facts: ProjectFacts) -> tuple[Key, ...]:
     keys = [
         *_python(facts),
         *_install(facts),
+        *_services(facts),
         *_markers(facts),
         *_coverage(facts),
         *_image(facts),
@@ -315,6 +341,10 @@ def validated(facts: ProjectFacts, keys: tuple[Key, ...], config_file: Path) -> 
 
 
 def _toml_value(value: Value) -> object:
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table
     if isinstance(value, tuple):
         array = tomlkit.array()
         array.extend(value)
