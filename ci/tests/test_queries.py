@@ -157,7 +157,7 @@ def test_sbom_runs_the_core_sbom_stage_on_the_host_platform_image(ship: Shipyard
 def test_history_scan_mounts_git_only_when_the_source_has_it(ship: Shipyard, project: Loaded) -> None:
     stage = project.stages()["scan-history"]
     assert stage.not_applicable is not None  # the copy has no .git
-    assert stage.not_applicable.startswith("not the root of a git repository")
+    assert stage.not_applicable.startswith("not in a git repository")
     (project.root / ".git").mkdir()
     sels = chain(ship.stage_container(project, project.stages()["scan-history"], {}))
     (tree,) = [d for d in find(sels, "withDirectory") if d["path"] != OUTDIR]

@@ -122,5 +122,5 @@ def test_plan_in_a_pipe_without_columns_keeps_each_stage_on_one_row(
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("│ ")]
     history = next(line for line in rows if "scan-history" in line)
-    assert "n/a: not the root of a git repository" in history or "run: " in history, history
+    assert "n/a: not in a git repository" in history or "run: " in history, history
     assert all(line.split("│")[2].strip() for line in rows), "a stage's row wrapped onto a second line"

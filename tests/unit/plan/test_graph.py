@@ -183,7 +183,7 @@ def test_the_library_has_no_image_stages() -> None:
         "scan-image": "no Dockerfile",
         "compose": "no compose.yaml",
         "publish": "no Dockerfile",
-        "scan-history": "not the root of a git repository (gitleaks scans a repository's whole history)",
+        "scan-history": "not in a git repository (gitleaks scans a repository's history)",
     }
     assert plan.get("compose").needs == ()
 
