@@ -115,6 +115,7 @@ def test_stage(
             env={**test.env, **version_env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
             caches=setup.caches,
             tools=setup.tools,
+            environment=setup.environment(),
         ),
         evaluate=EvaluateTest(
             coverage_floor=test.coverage_floor,
