@@ -78,7 +78,7 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 120
+        deadline, setup = time.monotonic() + 120, ""
         while time.monotonic() < deadline and running.poll() is None and not (setup := _in_setup(namespace)):
             time.sleep(0.05)
         docker("kill", setup)

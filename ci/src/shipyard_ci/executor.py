@@ -39,7 +39,15 @@ from shipyard.stages.spec import (
 )
 from shipyard_ci import compose
 from shipyard_ci.publish import DaggerSigner, publish_inputs
-from shipyard_ci.translate import build_container, command_states, scan_tarball, stage_tree, step_container
+from shipyard_ci.translate import (
+    build_container,
+    command_states,
+    scan_tarball,
+    setup_files,
+    stage_tree,
+    step_container,
+    with_source,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,8 +93,13 @@ class DaggerExecutor:
 
     def container(self, stage: Stage, step: ContainerStep, files: tuple[str, ...]) -> dagger.Container:
         """The step's container before its commands run."""
-        inputs = {upstream: self.outputs[upstream] for upstream, _ in step.inputs_from}
-        return step_container(step, self.tree(stage, files), inputs=inputs, secrets=self.secrets)
+        setup = stage_tree(self.source, setup_files(step, files), git=False)
+        return step_container(
+            step, self.tree(stage, files), inputs=self._inputs(step), secrets=self.secrets, setup_tree=setup
+        )
+
+    def _inputs(self, step: ContainerStep) -> dict[str, dagger.Directory]:
+        return {upstream: self.outputs[upstream] for upstream, _ in step.inputs_from}
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action and export what it wrote into `context.out_dir`."""
@@ -110,7 +123,8 @@ class DaggerExecutor:
         base = self.container(stage, step, context.files)
         last = base
         runs: list[tuple[int, str]] = []
-        for state in command_states(base, step.commands):
+        source = with_source(step, self.tree(stage, context.files), self._inputs(step))
+        for state in command_states(base, step, source=source):
             try:
                 runs.append((await state.exit_code(), await state.combined_output()))
             except dagger.ExecError as exc:
