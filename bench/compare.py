@@ -4,8 +4,8 @@ One run, side by side, five scenarios each (cold, warm no-op, one-file change in
 edit, a docs-only change), the same work:
 ruff check + ruff format --check, and pytest with coverage on Python 3.10-3.13.
 
-- shipyard: `shipyard run lint test` (Docker executor, --jobs its default: the cores; cold = cache volumes of its own
-  namespace, so real caches are untouched).
+- shipyard: `shipyard run lint test` (Docker executor, --jobs its default: the cores; cold = cache
+  volumes and environments of its own namespace, so real caches are untouched).
 - by hand: bench/handwritten.sh (docker run python:X-slim with uv copied in, 4 versions in parallel,
   a shared uv cache volume; a fresh volume for cold).
 - nox: nox from PyPI in a temporary venv, `venv_backend="uv"`, the pyenv interpreters of this host
