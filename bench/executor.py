@@ -1,4 +1,4 @@
-"""Benchmark the Docker executor on an example: cold, warm no-op, one-file change, matrix -j4 vs -j1.
+"""Benchmark the Docker executor on an example: cold, warm, source/lock/docs changes, -j4 vs -j1.
 
 Prints a table with ratios and writes bench/results/executor.json.
 
@@ -64,11 +64,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as tmp:
         project = git_copy(options.example, Path(tmp))
         try:
-            results["cold"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
-            results["warm no-op"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
+            results["cold"] = _run(project, *stages, namespace=namespace)
+            results["warm no-op"] = _run(project, *stages, namespace=namespace)
             source = next(p for p in sorted((project / "src").rglob("*.py")) if p.name != "__init__.py")
             source.write_text(source.read_text().rstrip("\n") + "\n\n\nBENCH_ONE_FILE_CHANGE = 1\n")
-            results["one-file change"] = _run(project, *stages, "--jobs", "4", namespace=namespace)
+            results["one-file change"] = _run(project, *stages, namespace=namespace)
+            lock = project / "uv.lock"
+            lock.write_text(lock.read_text() + "\n# bench: dependency change\n")
+            results["dependency change"] = _run(project, *stages, namespace=namespace)
+            (project / "docs").mkdir(exist_ok=True)
+            (project / "docs" / "bench.md").write_text("# notes\n")
+            results["docs-only change"] = _run(project, *stages, namespace=namespace)
             results["matrix parallel (-j4, warm deps)"] = _run(
                 project, "test", "--no-cache", "--jobs", "4", namespace=namespace
             )

@@ -34,7 +34,7 @@ out["import"] = list(events); events.clear()
 step = ContainerStep(image="python:3.12-slim", commands=(Command(argv=("true",)),),
                      caches=(CacheVolume("shipyard-uv", "/cache/uv"),))
 ship = shipyard_ci.Shipyard.create(source=dag.directory())
-ctr = command_states(step_container(step, ship.source, inputs={}, secrets={}), step.commands)[-1]
+ctr = command_states(step_container(step, ship.source, images={}, secrets={}), step)[-1]
 out["lazy"] = list(events)
 print(json.dumps(out))
 """

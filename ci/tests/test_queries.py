@@ -79,8 +79,15 @@ def assert_container_matches_core(sels: list[Selection], stage: Stage, project: 
     dirs = find(sels, "withDirectory")
     assert dirs[0] == {"path": OUTDIR, "source": [("directory", {})]}
     files = project.select(stage)
-    assert dirs[1] == {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": files})]}
-    assert find(sels, "withWorkdir") == [{"path": step.workdir}]
+    source = {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": files})]}
+    if step.environment is None:
+        assert dirs[1] == source
+        assert find(sels, "withWorkdir") == [{"path": step.workdir}]
+    else:  # the setup's files, its commands, then the source (test_the_install_exec_reads_no_source)
+        reads = [path for path in step.environment.reads if path in files]
+        assert dirs[1] == {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": reads})]}
+        assert dirs[2] == source
+        assert find(sels, "withWorkdir") == [{"path": step.workdir}] * 2
     execs = find(sels, "withExec")
     assert [e["args"] for e in execs] == [list(c.argv) for c in step.commands]
     for args, command in zip(execs, step.commands, strict=True):
@@ -118,6 +125,27 @@ def test_test_container_per_python_is_the_core_test_stage(
         ("from", {"address": uv.pinned}),
         ("file", {"path": uv.binary}),
     ]
+
+
+def test_the_install_exec_reads_no_source_so_a_source_edit_keeps_its_cache(
+    ship: Shipyard, project: Loaded
+) -> None:
+    stage = project.stages()["test-3.12"]
+    step = container_action(stage)
+    assert step.environment is not None
+    sels = chain(ship.stage_container(project, stage, {}))
+    execs = [i for i, (name, _) in enumerate(sels) if name == "withExec"]
+    setup = len(step.setup_commands)
+    before_install = sels[: execs[setup - 1] + 1]  # the install exec's receiver chain, itself included
+    assert sels[execs[0]][1]["args"] == list(step.commands[0].argv)
+    assert "--no-install-local" in step.commands[0].argv
+    placed = [sub(args["source"]) for name, args in before_install if name == "withDirectory"]
+    filters = [args["include"] for sel in placed for name, args in sel if name == "filter"]
+    assert filters == [["pyproject.toml", "uv.lock"]]  # lock files only: no file of src/ or tests/
+    # the source comes after the setup and before the project's own install and pytest
+    after = sels[execs[setup - 1] :]
+    assert any(name == "withDirectory" and args["path"] == step.workdir for name, args in after)
+    assert [sels[i][1]["args"] for i in execs[setup:]] == [list(c.argv) for c in step.main_commands]
 
 
 @pytest.mark.parametrize("platform", ["linux/amd64", "linux/arm64"])

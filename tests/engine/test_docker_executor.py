@@ -136,7 +136,7 @@ def test_debug_opens_a_shell_in_exactly_the_stage_container(tmp_path: Path) -> N
     project = git_copy("webapp", tmp_path)
     script = (
         "python --version\n"
-        "test -x /usr/local/bin/uv && echo uv-is-there\n"
+        "test -x /opt/shipyard/tools/uv/uv && echo uv-is-there\n"
         "test -f /src/pyproject.toml && echo source-is-there\n"
         'echo "cache=$UV_CACHE_DIR venv=$UV_PROJECT_ENVIRONMENT"\n'
         "pwd\n"

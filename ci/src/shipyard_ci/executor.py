@@ -40,7 +40,14 @@ from shipyard.stages.spec import (
 )
 from shipyard_ci import compose, services
 from shipyard_ci.publish import DaggerSigner, publish_inputs
-from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
+from shipyard_ci.translate import (
+    build_container,
+    command_states,
+    setup_files,
+    stage_tree,
+    step_container,
+    with_source,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -86,8 +93,13 @@ class DaggerExecutor:
 
     def container(self, stage: Stage, step: ContainerStep, files: tuple[str, ...]) -> dagger.Container:
         """The step's container before its commands run."""
-        images = {wanted.stage: self.images[wanted.stage] for wanted in step.images_from}
-        return step_container(step, self.tree(stage, files), images=images, secrets=self.secrets)
+        setup = stage_tree(self.source, setup_files(step, files), git=False)
+        return step_container(
+            step, self.tree(stage, files), images=self._images(step), secrets=self.secrets, setup_tree=setup
+        )
+
+    def _images(self, step: ContainerStep) -> dict[str, dagger.Container]:
+        return {wanted.stage: self.images[wanted.stage] for wanted in step.images_from}
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action and export what it wrote into `context.out_dir`."""
@@ -109,27 +121,28 @@ class DaggerExecutor:
 
     async def _run_container(self, stage: Stage, step: ContainerStep, context: StepContext) -> StageOutcome:
         if step.services is None:
-            return await self._run_commands(stage, step, context, self.container(stage, step, context.files))
+            return await self._run_commands(stage, step, context, {})
         tree = self.tree(stage, context.files) or dag.directory()
         project = f"shipyard-{stage.id}".replace(".", "-")
         seen, started = await services.start(step.services, tree, project)
         try:
             if services_problem(step.services, seen) is not None:  # the core says the leg cannot run
                 return StageOutcome(stage_id=stage.id, out_dir=context.out_dir)
-            base = self.container(stage, step, context.files)
-            for name, service in started.items():
-                base = base.with_service_binding(name, service)
-            return await self._run_commands(stage, step, context, base)
+            return await self._run_commands(stage, step, context, started)
         finally:
             await services.stop(started)
             (context.out_dir / SERVICES_JSON).write_text(seen.to_json(), encoding="utf-8")
 
     async def _run_commands(
-        self, stage: Stage, step: ContainerStep, context: StepContext, base: dagger.Container
+        self, stage: Stage, step: ContainerStep, context: StepContext, bound: Mapping[str, dagger.Service]
     ) -> StageOutcome:
+        base = self.container(stage, step, context.files)
+        for name, service in bound.items():  # reachable by service name from every command
+            base = base.with_service_binding(name, service)
         last = base
         runs: list[tuple[int, str]] = []
-        for state in command_states(base, step.commands):
+        source = with_source(step, self.tree(stage, context.files), self._images(step))
+        for state in command_states(base, step, source=source):
             try:
                 runs.append((await state.exit_code(), await state.combined_output()))
             except dagger.ExecError as exc:

@@ -22,7 +22,14 @@ from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import LOG_FILE, OUTDIR, BuildStep, ContainerStep, Stage
 from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.session import Loaded, git_facts, load
-from shipyard_ci.translate import build_container, command_states, stage_tree, step_container
+from shipyard_ci.translate import (
+    build_container,
+    command_states,
+    setup_files,
+    stage_tree,
+    step_container,
+    with_source,
+)
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -163,8 +170,10 @@ class Shipyard:
         assert isinstance(action, ContainerStep)  # noqa: S101 - the core defines these stages as container steps
         files = tuple(project.select(stage))
         tree = stage_tree(self.source, files, git=stage.inputs.git_history and project.has_git)
-        base = step_container(action, tree, images=images, secrets={})
-        return ([base, *command_states(base, action.commands)])[-1]
+        setup = stage_tree(self.source, setup_files(action, files), git=False)
+        base = step_container(action, tree, images=images, secrets={}, setup_tree=setup)
+        source = with_source(action, tree, images)
+        return ([base, *command_states(base, action, source=source)])[-1]
 
     def image(self, project: Loaded, platform: str) -> dagger.Container:
         """The image built for `platform` (lazy)."""

@@ -15,7 +15,7 @@ from dagger import dag
 from shipyard.stages.spec import OUTDIR
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from shipyard.stages.spec import BuildStep, Command, ContainerStep, ToolBinary
 
@@ -42,8 +42,13 @@ def step_container(
     *,
     images: Mapping[str, dagger.Container],
     secrets: Mapping[str, dagger.Secret],
+    setup_tree: dagger.Directory | None = None,
 ) -> dagger.Container:
-    """The container a step's commands run in: image, caches, tools, env, secrets, files, images."""
+    """The container a step's first command runs in: image, caches, tools, env, secrets, files.
+
+    With an environment (spec.Environment) that is `setup_tree` alone, the files the setup reads;
+    the source and the upstream images come after the setup (`with_source`, in `command_states`).
+    """
     platform = dagger.Platform(step.platform) if step.platform else None
     ctr = dag.container(platform=platform).from_(step.image)
     for cache in step.caches:
@@ -59,12 +64,37 @@ def step_container(
         if ref.file:
             ctr = ctr.with_mounted_secret(ref.file, secret)
     ctr = ctr.with_directory(OUTDIR, dag.directory())
-    if tree is not None:
-        ctr = ctr.with_directory(step.workdir, tree)
-    for wanted in step.images_from:
-        ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
-    # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
-    return ctr.with_workdir(step.workdir)
+    if step.environment is not None:
+        # The engine keys each call by its ID, the chain of calls and arguments that made its
+        # receiver (dagql/cache.go; withExec in core/schema/container.go): with only the setup's
+        # files in the chain so far, a source edit leaves the setup execs' IDs, hence their
+        # cached results, unchanged.
+        return ctr.with_directory(step.workdir, setup_tree or dag.directory()).with_workdir(step.workdir)
+    return with_source(step, tree, images)(ctr)
+
+
+def with_source(
+    step: ContainerStep, tree: dagger.Directory | None, images: Mapping[str, dagger.Container]
+) -> Callable[[dagger.Container], dagger.Container]:
+    """Place the project's files and the upstream builds' images as scanners read them (lazy)."""
+
+    def place(ctr: dagger.Container) -> dagger.Container:
+        if tree is not None:
+            ctr = ctr.with_directory(step.workdir, tree)
+        for wanted in step.images_from:
+            ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
+        # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
+        return ctr.with_workdir(step.workdir)
+
+    return place
+
+
+def setup_files(step: ContainerStep, files: Sequence[str]) -> tuple[str, ...]:
+    """The files the step's environment setup reads, of those the core selected for the stage."""
+    if step.environment is None:
+        return ()
+    selected = set(files)
+    return tuple(path for path in step.environment.reads if path in selected)
 
 
 def exec_command(ctr: dagger.Container, command: Command) -> dagger.Container:
@@ -76,10 +106,21 @@ def exec_command(ctr: dagger.Container, command: Command) -> dagger.Container:
     )
 
 
-def command_states(ctr: dagger.Container, commands: Sequence[Command]) -> list[dagger.Container]:
-    """The container after each command, in order (each one extends the previous)."""
+def command_states(
+    ctr: dagger.Container,
+    step: ContainerStep,
+    *,
+    source: Callable[[dagger.Container], dagger.Container] | None = None,
+) -> list[dagger.Container]:
+    """The container after each command, in order (each one extends the previous).
+
+    After the environment's setup commands, `source` places the project (`with_source`).
+    """
     states: list[dagger.Container] = []
-    for command in commands:
+    setup = len(step.setup_commands)
+    for index, command in enumerate(step.commands):
+        if setup and index == setup and source is not None:
+            ctr = source(ctr)
         ctr = exec_command(ctr, command)
         states.append(ctr)
     return states

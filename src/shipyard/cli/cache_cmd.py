@@ -1,4 +1,4 @@
-"""`shipyard cache`: what the stage cache of a project holds, and pruning it."""
+"""`shipyard cache`: what the stage cache of a project holds, and pruning it and the engine's environments."""
 
 from __future__ import annotations
 
@@ -42,6 +42,28 @@ def prune_command(source: Path, *, everything: bool, max_size: str | None) -> No
     for entry in removed:
         click.echo(f"removed {entry.stage_id} ({_size(entry.size)})")
     click.echo(f"cache {root}: {_size(before)} -> {_size(after)}, {len(removed)} stage(s) removed")
+    _prune_environments(everything=everything)
+
+
+def _prune_environments(*, everything: bool) -> None:
+    """The Docker Engine's prepared test environments: base gone, then oldest past the bound; or all."""
+    from shipyard.docker.engine import connect  # noqa: PLC0415 - only when pruning, not for --help
+    from shipyard.docker.environments import EnvironmentStore, env_max_bytes, repository  # noqa: PLC0415
+    from shipyard.errors import ShipyardError  # noqa: PLC0415
+
+    try:
+        store = EnvironmentStore(connect())
+        before = store.entries()
+    except ShipyardError as exc:
+        click.echo(f"environments: not pruned, no Docker Engine ({exc})")
+        return
+    removed = store.prune(limit=0 if everything else env_max_bytes())
+    for entry in removed:
+        reason = "all" if everything else "base image gone" if not entry.base_present else "over the bound"
+        click.echo(f"removed environment {entry.ref[:40]} ({_size(entry.size)}, {reason})")
+    left = sum(e.size for e in before) - sum(e.size for e in removed)
+    kept = len(before) - len(removed)
+    click.echo(f"environments {repository()}: {kept} kept ({_size(left)}), {len(removed)} removed")
 
 
 def _size(count: int) -> str:

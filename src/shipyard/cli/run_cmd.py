@@ -78,11 +78,25 @@ def _fail_all(state: RunState, reason: str) -> None:
         run.result = StageResult(status=Status.ERROR, summary=reason)
 
 
+def default_jobs() -> int:
+    """One stage per core this process may run on (never more: a 2-core host runs 2), at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
 @click.command("run")
 @click.argument("stages", nargs=-1, metavar="[STAGE]...")
 @selection_options
 @click.option(
-    "--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True, help="Stages run at once."
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=default_jobs,
+    show_default="the cores this process may use, at most 8",
+    help="Stages run at once (each test leg keeps about one core busy).",
 )
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Report directory (default: SOURCE/.shipyard/out)."

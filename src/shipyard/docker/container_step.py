@@ -8,17 +8,24 @@ after the last command, also when a command failed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import json
 import os
+import posixpath
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
 import requests.exceptions
 
 from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files, stream_file, unpack
+from shipyard.docker.environments import EnvironmentStore, repository
 from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
+from shipyard.stages.environment import environment_key
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES
 
@@ -71,14 +78,92 @@ class ToolCache:
         return self._bytes[key]
 
 
+class ToolVolumes:
+    """Each pinned tool once per engine: a volume per tool digest, filled once, mounted read-only.
+
+    Nothing is copied into a step's container: the volume is mounted at the directory of the
+    tool's `dest` (common.TOOLS_ROOT/<tool>/, which holds nothing else). A volume is checked
+    once per run against the executable's size, so a fill cut short is filled again.
+    """
+
+    def __init__(
+        self, client: Any, images: ImageResolver, tools: ToolCache, labels: Mapping[str, str]
+    ) -> None:
+        self._client = client
+        self._images = images
+        self._tools = tools
+        self._labels = dict(labels)
+        self._ready: set[str] = set()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def name(tool: ToolBinary) -> str:
+        """`shipyard-tool-uv-<digest>`: one volume per tool image digest and executable path."""
+        digest = hashlib.sha256(f"{tool.image}|{tool.source}".encode()).hexdigest()[:16]
+        return volume_name(f"shipyard-tool-{tool.tool}-{digest}")
+
+    def mounts(self, tools: tuple[ToolBinary, ...]) -> dict[str, dict[str, str]]:
+        """The read-only volume mounts that put every tool at its `dest`, each volume filled."""
+        mounts: dict[str, dict[str, str]] = {}
+        for tool in tools:
+            name = self.name(tool)
+            with self._lock:
+                if name not in self._ready:
+                    self._fill(tool, name)
+                    self._ready.add(name)
+            mounts[name] = {"bind": posixpath.dirname(tool.dest), "mode": "ro"}
+        return mounts
+
+    def _fill(self, tool: ToolBinary, name: str) -> None:
+        data = self._tools.get(tool)
+        filename = posixpath.basename(tool.dest)
+        try:
+            self._client.volumes.get(name)
+        except docker.errors.NotFound:
+            self._client.volumes.create(name, labels={"dev.shipyard.tool": tool.image})
+        holder = self._client.containers.create(
+            self._images.resolve(tool.image).id,
+            entrypoint=["/shipyard-copy-only"],
+            labels=self._labels,
+            volumes={name: {"bind": "/shipyard-tool", "mode": "rw"}},
+        )
+        try:
+            filled = self._size_in(holder.id, f"/shipyard-tool/{filename}") == len(data)
+            if not filled and not holder.put_archive("/shipyard-tool", pack_bytes(filename, data)):
+                raise StageError(
+                    f"could not fill the tools volume {name}", fix="check the engine's disk space"
+                )
+        finally:
+            holder.remove(force=True)
+
+    def _size_in(self, container_id: str, path: str) -> int | None:
+        """The size of a file in a container, from the archive endpoint's HEAD (no content read)."""
+        api = self._client.api
+        response = api.head(
+            f"{api.base_url}/v{api.api_version}/containers/{container_id}/archive", params={"path": path}
+        )
+        stat = response.headers.get("X-Docker-Container-Path-Stat")
+        if response.status_code != 200 or not stat:  # noqa: PLR2004 - HTTP status
+            return None
+        return int(json.loads(base64.b64decode(stat)).get("size", -1))
+
+
 class ContainerRunner:
     """Runs container steps on one engine for one pipeline run."""
 
-    def __init__(self, client: Any, images: ImageResolver, tools: ToolCache, run_id: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        images: ImageResolver,
+        tools: ToolVolumes,
+        run_id: str,
+        environments: EnvironmentStore | None = None,
+    ) -> None:
         self._client = client
         self._images = images
         self._tools = tools
         self._run_id = run_id
+        self._environments = environments or EnvironmentStore(client)
         self._closing = threading.Event()
         self._creating = 0
         self._idle = threading.Condition()
@@ -107,16 +192,29 @@ class ContainerRunner:
         *,
         keepalive: bool,
         command: tuple[str, ...] = (),
+        image_id: str | None = None,
+        files: tuple[str, ...] | None = None,
         networks: tuple[str, ...] = (),
     ) -> Any:
         """Create (not start) the step's container with the project's files and tools inside.
 
-        `networks`: engine networks it joins besides its own (those of the step's services).
+        `image_id` starts it from a prepared environment instead of the step's image; `files`
+        places only those project files (an environment's setup reads no more); `networks` are
+        engine networks it joins besides its own (those of the step's services).
         """
         with self._idle:
             self._creating += 1
         try:
-            return self._create(stage, step, context, keepalive=keepalive, command=command, networks=networks)
+            return self._create(
+                stage,
+                step,
+                context,
+                keepalive=keepalive,
+                command=command,
+                image_id=image_id,
+                files=files,
+                networks=networks,
+            )
         finally:
             with self._idle:
                 self._creating -= 1
@@ -130,21 +228,25 @@ class ContainerRunner:
         *,
         keepalive: bool,
         command: tuple[str, ...],
+        image_id: str | None,
+        files: tuple[str, ...] | None,
         networks: tuple[str, ...],
     ) -> Any:
         self._refuse_when_closing()
-        image = self._images.resolve(step.image, step.platform)
+        image = image_id or self._images.resolve(step.image, step.platform).id
         for cache in step.caches:
             self._ensure_volume(volume_name(cache.name))
+        volumes = {volume_name(c.name): {"bind": c.path, "mode": "rw"} for c in step.caches}
+        volumes |= self._tools.mounts(step.tools)
         argv = KEEPALIVE if keepalive else command
         container = self._client.containers.create(
-            image.id,
+            image,
             entrypoint=[argv[0]],
             command=list(argv[1:]),
             environment=dict(step.env),
             working_dir=step.workdir,
             labels=self.labels(stage),
-            volumes={volume_name(c.name): {"bind": c.path, "mode": "rw"} for c in step.caches},
+            volumes=volumes,
             platform=step.platform,
             network_disabled=not step.network,
             # no setuid/setcap binary in a stage's image can raise its privileges
@@ -155,26 +257,31 @@ class ContainerRunner:
             for network in networks:  # service names resolve there (compose's network aliases)
                 self._client.networks.get(network).connect(container)
             self._put(container, "/", pack_dir(OUTDIR.lstrip("/")))
-            self._put(
-                container, "/", pack_files(context.root, context.files, prefix=step.workdir.lstrip("/") + "/")
-            )
-            dot_git = (context.root / stage.inputs.git_root / ".git").resolve()
-            if stage.inputs.git_history and dot_git.is_dir():
-                self._put(
-                    container,
-                    "/",
-                    pack_files(dot_git.parent, _walk(dot_git), prefix=step.workdir.lstrip("/") + "/"),
-                )
-            for tool in step.tools:
-                self._put(container, "/", pack_bytes(tool.dest.lstrip("/"), self._tools.get(tool)))
-            for wanted in step.images_from:
-                archive = self.scan_archives.get(context.upstream[wanted.stage], wanted.tag)
-                self._put(container, "/", stream_file(archive, wanted.path.lstrip("/")))
+            self._place(container, stage, step, context, context.files if files is None else files)
+            if files is None:
+                self._place_images(container, step, context)
             self._refuse_when_closing()
         except BaseException:
             container.remove(force=True)
             raise
         return container
+
+    def _place(
+        self, container: Any, stage: Stage, step: ContainerStep, context: StepContext, files: tuple[str, ...]
+    ) -> None:
+        """Copy project files into the workdir (and `.git`, when the stage reads history)."""
+        prefix = step.workdir.lstrip("/") + "/"
+        if files:
+            self._put(container, "/", pack_files(context.root, files, prefix=prefix))
+        dot_git = (context.root / stage.inputs.git_root / ".git").resolve()
+        if files is context.files and stage.inputs.git_history and dot_git.is_dir():
+            self._put(container, "/", pack_files(dot_git.parent, _walk(dot_git), prefix=prefix))
+
+    def _place_images(self, container: Any, step: ContainerStep, context: StepContext) -> None:
+        """The images of upstream builds the step reads, as scanners read them (spec.ImageInput)."""
+        for wanted in step.images_from:
+            archive = self.scan_archives.get(context.upstream[wanted.stage], wanted.tag)
+            self._put(container, "/", stream_file(archive, wanted.path.lstrip("/")))
 
     def _refuse_when_closing(self) -> None:
         if self._closing.is_set():
@@ -197,12 +304,30 @@ class ContainerRunner:
     def run(
         self, stage: Stage, step: ContainerStep, context: StepContext, networks: tuple[str, ...] = ()
     ) -> StageOutcome:
-        """Run every command of the step; copy the reports out; remove the container."""
-        single = len(step.commands) == 1
-        container = self.create(
-            stage, step, context, keepalive=not single, command=step.commands[0].argv, networks=networks
-        )
+        """Run every command of the step; copy the reports out; remove the container.
+
+        A step with an environment starts from the one kept for its key when the engine has it
+        and runs only the commands after the setup; otherwise it runs the setup on the files the
+        setup reads alone, keeps the result (only when every setup command passed), then places
+        the source and goes on.
+        """
+        plan = self._plan(step, context)
+        single = plan is None and len(step.commands) == 1
+        if plan is None:
+            container = self.create(
+                stage, step, context, keepalive=not single, command=step.commands[0].argv, networks=networks
+            )
+            commands, setup_end = step.commands, 0
+        elif plan.image_id is not None:
+            container = self.create(
+                stage, step, context, keepalive=True, image_id=plan.image_id, networks=networks
+            )
+            commands, setup_end = step.main_commands, 0
+        else:
+            container = self.create(stage, step, context, keepalive=True, files=plan.reads, networks=networks)
+            commands, setup_end = step.commands, len(step.setup_commands)
         outcomes: list[CommandOutcome] = []
+        metadata: dict[str, str] = {}
         log_path = context.out_dir / LOG_FILE
         try:
             with log_path.open("a", encoding="utf-8") as log:
@@ -214,8 +339,13 @@ class ContainerRunner:
                 if single:
                     outcomes.append(self._run_main(container, step.commands[0], context, emit))
                 else:
+                    if plan is not None:
+                        metadata = plan.describe()
+                        emit(f"environment: {metadata['environment']} ({plan.ref})")
                     container.start()
-                    for command in step.commands:
+                    for index, command in enumerate(commands):
+                        if plan is not None and setup_end and index == setup_end:
+                            self._keep(container, stage, step, context, plan, emit)
                         outcome = self._exec(container, command, step, context, emit)
                         outcomes.append(outcome)
                         if outcome.exit_code != 0 and not command.may_fail:
@@ -229,7 +359,40 @@ class ContainerRunner:
         finally:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 container.remove(force=True, v=True)
-        return StageOutcome(stage_id=stage.id, out_dir=context.out_dir, commands=tuple(outcomes))
+        return StageOutcome(
+            stage_id=stage.id, out_dir=context.out_dir, commands=tuple(outcomes), metadata=metadata
+        )
+
+    def _plan(self, step: ContainerStep, context: StepContext) -> _EnvironmentPlan | None:
+        """The environment's key from what the engine has (image IDs) and the files; None without one."""
+        environment = step.environment
+        if environment is None:
+            return None
+        selected = set(context.files)
+        reads = tuple(path for path in environment.reads if path in selected)
+        base = self._images.resolve(step.image, step.platform).id
+        tool_ids = {tool.image: self._images.resolve(tool.image).id for tool in step.tools}
+        files = {path: (context.root / path).read_bytes() for path in reads}
+        key = environment_key(step, image_id=base, tool_ids=tool_ids, files=files)
+        return _EnvironmentPlan(key=key, base=base, reads=reads, image_id=self._environments.find(key, base))
+
+    def _keep(  # noqa: PLR0917 - one call site, the run's own state
+        self,
+        container: Any,
+        stage: Stage,
+        step: ContainerStep,
+        context: StepContext,
+        plan: _EnvironmentPlan,
+        emit: Callable[[str], None],
+    ) -> None:
+        """Every setup command passed: commit the environment, then place the source and inputs."""
+        try:
+            self._environments.keep(container, plan.key, plan.base)
+            emit(f"environment: kept as {plan.ref}")
+        except docker.errors.APIError as exc:  # the run goes on; the next one prepares it again
+            emit(f"environment: not kept ({str(exc).splitlines()[0]})")
+        self._place(container, stage, step, context, context.files)
+        self._place_images(container, step, context)
 
     def _run_main(
         self, container: Any, command: Command, context: StepContext, emit: Callable[[str], None]
@@ -278,6 +441,23 @@ class ContainerRunner:
         except docker.errors.NotFound:
             return
         unpack(chunks, context.out_dir, strip=OUTDIR.strip("/"))
+
+
+@dataclass(frozen=True)
+class _EnvironmentPlan:
+    key: str
+    base: str
+    """The base image's ID."""
+    reads: tuple[str, ...]
+    image_id: str | None
+    """The kept environment's image, when the engine has one for the key."""
+
+    @property
+    def ref(self) -> str:
+        return f"{repository()}:{self.key[:12]}"
+
+    def describe(self) -> dict[str, str]:
+        return {"environment": "reused" if self.image_id else "prepared", "environment_key": self.key}
 
 
 def _consume(

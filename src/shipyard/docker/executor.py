@@ -14,7 +14,7 @@ import requests.exceptions
 
 from shipyard.docker.build_step import ensure_loaded, run_build
 from shipyard.docker.compose_step import ComposeRunner
-from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache
+from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache, ToolVolumes
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
 from shipyard.docker.publish_step import PublishRunner
@@ -42,7 +42,8 @@ class DockerExecutor:
         self.images = ImageResolver(self.client, pull=pull)
         labels = {RUN_LABEL: self.run_id}
         self.tools = ToolCache(self.client, self.images, labels)
-        self.containers = ContainerRunner(self.client, self.images, self.tools, self.run_id)
+        volumes = ToolVolumes(self.client, self.images, self.tools, labels)
+        self.containers = ContainerRunner(self.client, self.images, volumes, self.run_id)
         self.compose = ComposeRunner(self.run_id, pull=pull)
         self.publisher = PublishRunner(self.tools)
 

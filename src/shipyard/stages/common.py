@@ -59,8 +59,17 @@ def python_image(project: Project, version: str) -> str:
     return project.config.python_image.format(version=version)
 
 
+TOOLS_ROOT = "/opt/shipyard/tools"
+"""Where tool executables appear in a step's container, each in a directory of its own."""
+
+
+def tool_path(tool: str, name: str | None = None) -> str:
+    """`/opt/shipyard/tools/uv/uv`: the path a tool's executable gets inside a step's container."""
+    return f"{TOOLS_ROOT}/{tool}/{name or tool}"
+
+
 def tool_binary(project: Project, tool: str, dest: str) -> ToolBinary:
-    """A pinned tool's executable, copied into a step's container at `dest`."""
+    """A pinned tool's executable, placed in a step's container at `dest` (a `tool_path`)."""
     image = project.config.tools[tool]
     return ToolBinary(tool=tool, image=image.pinned, source=image.binary, dest=dest)
 

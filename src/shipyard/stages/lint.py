@@ -16,6 +16,7 @@ from shipyard.stages.common import (
     newest_python,
     python_image,
     tool_binary,
+    tool_path,
 )
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.ruff_version import RuffPin, project_ruff
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from shipyard.stages.outcome import StageOutcome
 
 
-RUFF = "/usr/local/bin/ruff"
+RUFF = tool_path("ruff")
 RUFF_JSON = "ruff.json"
 FORMAT_TXT = "ruff-format.txt"
 TYPECHECK_TXT = "typecheck.txt"

@@ -67,7 +67,8 @@ class ToolBinary:
     source: str
     """Path of the executable inside the tool image."""
     dest: str
-    """Path the executable gets inside the step's container."""
+    """Path the executable gets inside the step's container. Its directory holds nothing else
+    (common.TOOLS_ROOT/<tool>/): the Docker executor mounts the engine's tools volume there."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,23 @@ class SecretRef:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """The leading commands of a step that prepare its environment from a few files, not the source.
+
+    They run before the source is placed, with only `reads` in the workdir, so what they leave
+    behind depends on nothing else: an executor may keep it and start the next run from it when
+    the environment key (stages.environment) is the same. The commands after them install the
+    project itself and run the tools, on every run.
+    """
+
+    setup: int
+    """How many of the step's first commands prepare the environment."""
+    reads: tuple[str, ...]
+    """The project files (paths relative to the root) those commands read: lock, pyproject.toml,
+    requirement and constraint files, workspace members' pyprojects. Never the source."""
+
+
+@dataclass(frozen=True)
 class ContainerStep:
     """Run commands, one after another, in one container."""
 
@@ -115,7 +133,29 @@ class ContainerStep:
     """Images of upstream build stages placed in the container, in the form scanners read."""
     services: TestServices | None = None
     """Compose services started for the commands; the container joins their networks."""
+    environment: Environment | None = None
+    """When set, the first `environment.setup` commands prepare a reusable environment."""
     kind: Literal["container"] = "container"
+
+    def __post_init__(self) -> None:
+        """A reusable environment is kept by the executor: it must never see a secret."""
+        if self.environment is not None:
+            if self.secrets:
+                msg = "a step with secrets cannot prepare a reusable environment"
+                raise ValueError(msg)
+            if not 0 < self.environment.setup <= len(self.commands):
+                msg = f"environment.setup={self.environment.setup} is not a count of the step's commands"
+                raise ValueError(msg)
+
+    @property
+    def setup_commands(self) -> tuple[Command, ...]:
+        """The commands that prepare the environment (none without one)."""
+        return self.commands[: self.environment.setup] if self.environment else ()
+
+    @property
+    def main_commands(self) -> tuple[Command, ...]:
+        """The commands that run after the source is in place (all of them without an environment)."""
+        return self.commands[self.environment.setup :] if self.environment else self.commands
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def test_stage(
             caches=setup.caches,
             tools=setup.tools,
             services=services,
+            environment=setup.environment(),
         ),
         evaluate=EvaluateTest(
             coverage_floor=test.coverage_floor,

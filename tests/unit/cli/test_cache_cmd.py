@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,9 +11,18 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
+NO_ENGINE = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+"""Unit tests never touch the engine: its environments are pruned in tests/engine/test_environments.py."""
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shipyard", *args], capture_output=True, text=True, check=False, timeout=60
+        [sys.executable, "-m", "shipyard", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=NO_ENGINE,
     )
 
 
@@ -46,7 +56,8 @@ def test_prune_all_empties_the_cache(tmp_path: Path) -> None:
     done = cli("cache", "prune", "--all", "--source", str(project))
     assert done.returncode == 0, done.stderr
     assert not list((project / ".shipyard" / "cache").iterdir())
-    assert done.stdout.strip().endswith("1 stage(s) removed")
+    assert "1 stage(s) removed\n" in done.stdout
+    assert done.stdout.strip().splitlines()[-1].startswith("environments: not pruned, no Docker Engine")
 
 
 def test_the_state_directory_never_shows_in_git_status(tmp_path: Path) -> None:

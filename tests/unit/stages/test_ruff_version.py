@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shipyard.config.load import load_project
+from shipyard.stages.install import UV
 from shipyard.stages.lint import RUFF, lint_stage
 from shipyard.stages.ruff_version import RuffPin, project_ruff
 from shipyard.stages.spec import ContainerStep
@@ -74,7 +75,7 @@ def test_a_project_pin_runs_that_ruff_through_uv_and_says_so(tmp_path: Path) -> 
     stage = lint_stage(load_project(project(tmp_path, {"requirements-dev.txt": "ruff==0.12.0\n"})))
     assert isinstance(stage.action, ContainerStep)
     check = stage.action.commands[0]
-    assert check.argv[:6] == ("/usr/local/bin/uv", "tool", "run", "--from", "ruff==0.12.0", "ruff")
+    assert check.argv[:6] == (UV, "tool", "run", "--from", "ruff==0.12.0", "ruff")
     assert check.argv[6] == "check"
     assert stage.action.network
     assert stage.params["ruff"] == "0.12.0 (requirements-dev.txt)"

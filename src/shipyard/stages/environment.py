@@ -1,0 +1,169 @@
+"""A test leg's environment as core data: which files its setup reads, and the key it is kept by.
+
+The setup of a test leg (a venv with the locked dependencies, coverage beside it) depends only
+on the base image, the setup commands, their environment variables, the tools they run and a
+few project files. Those files are named here, from the project's own declarations; the key
+over all of it is computed here too, from what the executor observed (the image's ID, the tool
+images' IDs, the files' bytes). An executor only looks the key up: it never decides what is in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import sys
+from typing import TYPE_CHECKING, cast
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from shipyard.config.load import Project
+    from shipyard.stages.spec import ContainerStep
+
+KEY_VERSION = "shipyard-environment/1"
+"""Changes whenever the key's recipe changes, so an older kept environment is never taken for a newer."""
+UV_FILES = ("pyproject.toml", "uv.lock", "uv.toml")
+"""What `uv sync --locked --no-install-workspace` reads at the root."""
+LOCAL_REQUIREMENT = ("-e", "--editable", ".", "/", "file:", "~")
+"""Requirement lines that point into the local tree: such a setup needs the source, so no split."""
+NESTED = ("-r", "--requirement", "-c", "--constraint")
+
+
+def uv_reads(project: Project) -> tuple[str, ...] | None:
+    """The files the uv setup reads; None when it would need more than metadata (no split then).
+
+    Root files, plus each workspace member's and each in-tree path source's pyproject.toml.
+    A project whose dependencies are computed by its build backend (`dynamic`) needs the source.
+    """
+    root = project.root
+    data = _toml(root / "pyproject.toml")
+    if _dynamic_dependencies(data):
+        return None
+    found = [name for name in UV_FILES if (root / name).is_file()]
+    for member in _members(root, data) + _path_sources(root, data):
+        if (root / member).is_file():  # a wheel or sdist the lock points at
+            found.append(member)
+            continue
+        pyproject = f"{member}/pyproject.toml"
+        if not (root / pyproject).is_file():
+            continue
+        if _dynamic_dependencies(_toml(root / pyproject)):
+            return None
+        found.append(pyproject)
+    return tuple(dict.fromkeys(found))
+
+
+def pip_reads(project: Project) -> tuple[str, ...] | None:
+    """The requirement and constraint files the pip setup reads, nested `-r`/`-c` ones included.
+
+    None when one of them names a local path or an editable install (that setup needs the source).
+    """
+    test = project.config.test
+    pending = [*test.requirements, *([test.constraints] if test.constraints else [])]
+    seen: list[str] = []
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        path = project.root / name
+        if not path.is_file():
+            continue  # pip says it is missing, in the setup's own log
+        for raw in path.read_text("utf-8", "replace").splitlines():
+            line = raw.split(" #", 1)[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith(LOCAL_REQUIREMENT) or "@ file:" in line:
+                return None
+            option, _, value = line.partition(" ")
+            if option in NESTED and value.strip():
+                pending.append(posixpath.normpath(posixpath.join(posixpath.dirname(name), value.strip())))
+    return tuple(seen)
+
+
+def environment_key(
+    step: ContainerStep,
+    *,
+    image_id: str,
+    tool_ids: Mapping[str, str],
+    files: Mapping[str, bytes],
+) -> str:
+    """The digest a prepared environment is kept by.
+
+    Over: the base image's ID (never its tag), the platform, the setup commands, the step's
+    environment variables and workdir, each tool's pinned reference and the ID of the image it
+    came from, and the bytes of every file the setup reads. `files` holds those bytes by path;
+    a file the setup reads that the project lacks counts as absent (creating it changes the key).
+    """
+    environment = step.environment
+    if environment is None:
+        msg = "the step prepares no environment"
+        raise ValueError(msg)
+    recipe = {
+        "version": KEY_VERSION,
+        "image": image_id,
+        "platform": step.platform,
+        "workdir": step.workdir,
+        "env": sorted(step.env.items()),
+        "setup": [[c.label, c.may_fail, c.stdout, *c.argv] for c in step.setup_commands],
+        "tools": sorted([t.tool, t.image, t.source, t.dest, tool_ids.get(t.image, "")] for t in step.tools),
+        "files": {
+            path: hashlib.sha256(files[path]).hexdigest() if path in files else None
+            for path in environment.reads
+        },
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def read_files(root: Path, reads: tuple[str, ...]) -> dict[str, bytes]:
+    """The bytes of the files a setup reads, for `environment_key` (absent ones left out)."""
+    return {path: (root / path).read_bytes() for path in reads if (root / path).is_file()}
+
+
+def _toml(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _table(data: object, *keys: str) -> dict[str, object]:
+    for key in keys:
+        data = cast("dict[str, object]", data).get(key) if isinstance(data, dict) else None
+    return cast("dict[str, object]", data) if isinstance(data, dict) else {}
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in cast("list[object]", value)] if isinstance(value, list) else []
+
+
+def _dynamic_dependencies(data: dict[str, object]) -> bool:
+    dynamic = _strings(_table(data, "project").get("dynamic"))
+    return bool({"dependencies", "optional-dependencies"} & set(dynamic))
+
+
+def _members(root: Path, data: dict[str, object]) -> list[str]:
+    workspace = _table(data, "tool", "uv", "workspace")
+    excluded = {
+        str(p.relative_to(root)) for pattern in _strings(workspace.get("exclude")) for p in root.glob(pattern)
+    }
+    matches = sorted(
+        str(p.relative_to(root)) for pattern in _strings(workspace.get("members")) for p in root.glob(pattern)
+    )
+    return [m for m in matches if m not in excluded and (root / m).is_dir()]
+
+
+def _path_sources(root: Path, data: dict[str, object]) -> list[str]:
+    found: list[str] = []
+    for source in _table(data, "tool", "uv", "sources").values():
+        path = _table({"s": source}, "s").get("path")
+        if isinstance(path, str) and (root / path).resolve().is_relative_to(root.resolve()):
+            found.append(str((root / path).resolve().relative_to(root.resolve())))
+    return found

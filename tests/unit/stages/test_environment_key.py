@@ -1,0 +1,64 @@
+"""The key a test leg's prepared environment is kept by: every input that shapes it changes it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from shipyard.config.load import load_project
+from shipyard.stages.environment import environment_key, read_files
+from shipyard.stages.spec import Command, ContainerStep
+from shipyard.stages.test import test_stage as make_test_stage
+
+WEBAPP = load_project(Path(__file__).resolve().parents[3] / "examples" / "webapp")
+
+
+def _step(version: str) -> ContainerStep:
+    action = make_test_stage(WEBAPP, version).action
+    assert isinstance(action, ContainerStep)
+    return action
+
+
+STEP = _step("3.12")
+IMAGE = "sha256:" + "1" * 64
+TOOLS = {t.image: "sha256:" + "2" * 64 for t in STEP.tools}
+
+
+def _key(
+    step: ContainerStep = STEP, *, image: str = IMAGE, tools: dict[str, str] = TOOLS, **files: bytes
+) -> str:
+    assert step.environment is not None
+    base = read_files(WEBAPP.root, step.environment.reads)
+    return environment_key(
+        step,
+        image_id=image,
+        tool_ids=tools,
+        files={**base, **{k.replace("_", "."): v for k, v in files.items()}},
+    )
+
+
+def test_the_key_reads_only_the_lock_and_pyproject_and_changes_with_each_input() -> None:
+    assert STEP.environment is not None
+    assert STEP.environment.reads == ("pyproject.toml", "uv.lock")
+    assert not any(path.startswith(("src/", "tests/")) for path in STEP.environment.reads)
+    assert [c.label for c in STEP.setup_commands] == ["install-deps", "install-coverage"]
+    assert [c.label for c in STEP.main_commands] == ["install", "pytest", "coverage"]
+    key = _key()
+    assert _key() == key  # stable
+    changed = {
+        "base image ID": _key(image="sha256:" + "3" * 64),
+        "tool image ID": _key(tools=dict.fromkeys(TOOLS, "sha256:" + "4" * 64)),
+        "uv.lock": _key(uv_lock=b"version = 1\n# edited\n"),
+        "pyproject.toml": _key(pyproject_toml=b"[project]\nname = 'webapp'\n"),
+        "setup argv": _key(replace(STEP, commands=(Command(argv=("true",)), *STEP.commands[1:]))),
+        "env": _key(replace(STEP, env={**STEP.env, "UV_INDEX_URL": "https://mirror.example/simple"})),
+        "tool pin": _key(replace(STEP, tools=tuple(replace(t, image=t.image + "0") for t in STEP.tools))),
+    }
+    assert len({key, *changed.values()}) == 1 + len(changed), changed
+    # what runs after the source (the project install, pytest) is not part of it
+    later = replace(STEP, commands=(*STEP.commands[:-1], Command(argv=("echo", "other"), label="coverage")))
+    assert _key(later) == key
+
+
+def test_other_pythons_have_other_keys() -> None:
+    assert _key(_step("3.13")) != _key()
