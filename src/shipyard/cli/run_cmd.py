@@ -24,17 +24,64 @@ from shipyard.runner import RunOptions, RunState, StageRun, run_plan
 from shipyard.session import Selection, Session, open_session
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.result import StageResult, Status
+from shipyard.stages.spec import BuildStep
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from shipyard.docker.executor import DockerExecutor
+    from shipyard.executor import StepContext
+    from shipyard.stages.outcome import StageOutcome
+    from shipyard.stages.spec import Stage
 
 
 def _executor(offline: bool) -> DockerExecutor:
     from shipyard.docker.executor import DockerExecutor  # noqa: PLC0415 - only runs need the docker SDK
 
     return DockerExecutor(pull=not offline)
+
+
+class CacheHitsOnly:
+    """The executor of a run whose every stage is a cache hit or not applicable: no engine at all.
+
+    Neither the docker SDK is imported nor the engine asked, so a warm no-op costs only the
+    plan. `needs_engine` decides; a run it lets through never calls `run` or `restore`.
+    """
+
+    name = "docker"
+
+    async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
+        """Never called: every stage of this run is a cache hit."""
+        del context
+        raise EngineError(f"stage {stage.id} needs the engine in a cache-only run", fix="please report")
+
+    async def restore(self, stage: Stage, out_dir: Path) -> None:
+        """Nothing to restore: no stage of this run needs the engine after a hit."""
+        del stage, out_dir
+
+    async def close(self) -> None:
+        """Nothing was started."""
+
+    def cleanup(self) -> None:
+        """Nothing was started."""
+
+    def stand_ins(self) -> list[str]:
+        """No image was used by this run."""
+        return []
+
+
+def needs_engine(session: Session, *, use_cache: bool) -> bool:
+    """Whether a stage of this run will run (or restore an image): all but cache hits and n/a do."""
+    if not use_cache:
+        return True
+    for stage in session.plan.stages:
+        if stage.not_applicable:
+            continue
+        if not stage.cacheable or isinstance(stage.action, BuildStep):  # a build hit reloads its image
+            return True
+        if session.cache.lookup(stage.id, session.digests[stage.id]) is None:
+            return True
+    return False
 
 
 SECRET_VARIABLES = (REGISTRY_USERNAME, REGISTRY_PASSWORD, COSIGN_KEY, COSIGN_PASSWORD)
@@ -153,7 +200,7 @@ def command(
         report_to=report_to,
     )
     try:
-        executor = _executor(offline)
+        executor = _executor(offline) if needs_engine(session, use_cache=not no_cache) else CacheHitsOnly()
     except EngineError as exc:
         error = exc.one_line()
         _fail_all(state, error)
@@ -201,7 +248,11 @@ def _bound_cache(session: Session, console: Console) -> None:
 
 
 async def _run(
-    session: Session, executor: DockerExecutor, state: RunState, view: LiveView, options: RunOptions
+    session: Session,
+    executor: DockerExecutor | CacheHitsOnly,
+    state: RunState,
+    view: LiveView,
+    options: RunOptions,
 ) -> None:
     try:
         await run_plan(
