@@ -87,7 +87,10 @@ class DaggerExecutor:
     def container(self, stage: Stage, step: ContainerStep, files: tuple[str, ...]) -> dagger.Container:
         """The step's container before its commands run."""
         images = {wanted.stage: self.images[wanted.stage] for wanted in step.images_from}
-        return step_container(step, self.tree(stage, files), images=images, secrets=self.secrets)
+        outputs = {given.stage: self.outputs[given.stage] for given in step.files_from}
+        return step_container(
+            step, self.tree(stage, files), images=images, secrets=self.secrets, outputs=outputs
+        )
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action and export what it wrote into `context.out_dir`."""

@@ -42,8 +42,12 @@ def step_container(
     *,
     images: Mapping[str, dagger.Container],
     secrets: Mapping[str, dagger.Secret],
+    outputs: Mapping[str, dagger.Directory] | None = None,
 ) -> dagger.Container:
-    """The container a step's commands run in: image, caches, tools, env, secrets, files, images."""
+    """The container a step's commands run in: image, caches, tools, env, secrets, files, images.
+
+    `outputs`: the output folders of the upstream stages the step's `files_from` names.
+    """
     platform = dagger.Platform(step.platform) if step.platform else None
     ctr = dag.container(platform=platform).from_(step.image)
     for cache in step.caches:
@@ -63,6 +67,8 @@ def step_container(
         ctr = ctr.with_directory(step.workdir, tree)
     for wanted in step.images_from:
         ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
+    for given in step.files_from:
+        ctr = ctr.with_directory(given.path, (outputs or {})[given.stage])
     # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
     return ctr.with_workdir(step.workdir)
 

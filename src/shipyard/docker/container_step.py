@@ -168,6 +168,10 @@ class ContainerRunner:
             for wanted in step.images_from:
                 archive = self.scan_archives.get(context.upstream[wanted.stage], wanted.tag)
                 self._put(container, "/", stream_file(archive, wanted.path.lstrip("/")))
+            for given in step.files_from:
+                upstream = context.upstream[given.stage]
+                written = [str(p.relative_to(upstream)) for p in _files_below(upstream)]
+                self._put(container, "/", pack_files(upstream, written, prefix=given.path.strip("/") + "/"))
             self._refuse_when_closing()
         except BaseException:
             container.remove(force=True)
@@ -307,6 +311,10 @@ def _consume(
 def _save_stdout(command: Command, context: StepContext, stdout: bytes) -> None:
     if command.stdout:
         (context.out_dir / command.stdout).write_bytes(stdout)
+
+
+def _files_below(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _walk(directory: Path) -> list[str]:
