@@ -45,6 +45,18 @@ EXPECTED: dict[str, FnSpec] = {
         },
         False,
     ),
+    "package": (
+        "Build the wheel and sdist, check them, smoke-test them; return dist/ with SHA256SUMS and SBOM.",
+        dagger.Directory,
+        {
+            "python": (
+                str | None,
+                "null",
+                "Smoke-test the wheel on this matrix Python only, e.g. 3.12; all when unset",
+            )
+        },
+        False,
+    ),
     "sbom": ("Make the CycloneDX SBOM of the image built for the engine's platform.", dagger.File, {}, False),
     "scan": ("Scan git history, source and image; return the merged SARIF report.", dagger.File, {}, True),
     "compose_test": (
@@ -93,6 +105,7 @@ CACHE_POLICIES: dict[str, str | None] = {
     "test": None,
     "build": None,
     "sbom": None,
+    "package": None,  # the source and the commit arguments (the stamp) decide the result
     # a verdict that depends on the date (allowlist expiry), a running stack, or a registry
     "scan": "never",
     "compose_test": "never",
@@ -165,7 +178,7 @@ async def test_full_registration_payload(monkeypatch: pytest.MonkeyPatch) -> Non
     fn_defs = [sub(args["function"]) for args in find(type_def, "withFunction")]
     by_name = {str(find(f, "function")[0]["name"]): f for f in fn_defs}
     assert sorted(by_name) == sorted(
-        ["lint", "test", "build", "sbom", "scan", "compose_test", "reports", "ci", "publish"]
+        ["lint", "test", "package", "build", "sbom", "scan", "compose_test", "reports", "ci", "publish"]
     )
     policies = {n: find(f, "withCachePolicy") for n, f in by_name.items()}
     assert {n for n, p in policies.items() if p} == {n for n, p in CACHE_POLICIES.items() if p}

@@ -75,4 +75,5 @@ def test_a_new_commit_changes_the_digests_that_depend_on_it(
     changed = {sid for sid in before if before[sid] != after[sid]}
     # new history, a new scan-source and lint input (ruff reads Markdown), new revision labels on the image
     host_build = build_stage_id(host_platform())
-    assert changed == {"lint", "scan-history", "scan-source", host_build, "sbom", "scan-image"}
+    package = {"package", *(f"package-smoke-{v}" for v in ("3.10", "3.11", "3.12", "3.13"))}  # the stamp
+    assert changed == {"lint", "scan-history", "scan-source", host_build, "sbom", "scan-image", *package}

@@ -95,11 +95,19 @@ class DaggerExecutor:
         """The step's container before its commands run."""
         setup = stage_tree(self.source, setup_files(step, files), git=False)
         return step_container(
-            step, self.tree(stage, files), images=self._images(step), secrets=self.secrets, setup_tree=setup
+            step,
+            self.tree(stage, files),
+            images=self._images(step),
+            secrets=self.secrets,
+            setup_tree=setup,
+            outputs=self._outputs(step),
         )
 
     def _images(self, step: ContainerStep) -> dict[str, dagger.Container]:
         return {wanted.stage: self.images[wanted.stage] for wanted in step.images_from}
+
+    def _outputs(self, step: ContainerStep) -> dict[str, dagger.Directory]:
+        return {given.stage: self.outputs[given.stage] for given in step.files_from}
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         """Run one stage's action and export what it wrote into `context.out_dir`."""
@@ -141,7 +149,7 @@ class DaggerExecutor:
             base = base.with_service_binding(name, service)
         last = base
         runs: list[tuple[int, str]] = []
-        source = with_source(step, self.tree(stage, context.files), self._images(step))
+        source = with_source(step, self.tree(stage, context.files), self._images(step), self._outputs(step))
         for state in command_states(base, step, source=source):
             try:
                 runs.append((await state.exit_code(), await state.combined_output()))

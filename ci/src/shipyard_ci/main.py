@@ -17,6 +17,8 @@ from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
 from shipyard.stages.build import build_stage_id
+from shipyard.stages.package import PACKAGE_ID
+from shipyard.stages.package_verdict import DIST
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import LOG_FILE, OUTDIR, BuildStep, ContainerStep, Stage
@@ -233,6 +235,20 @@ class Shipyard:
         """Build the project's image for one platform."""
         project = await self.loaded()
         return self.image(project, str(platform) if platform else project.context.host_platform)
+
+    @function
+    async def package(
+        self,
+        python: Annotated[
+            str | None, Doc("Smoke-test the wheel on this matrix Python only, e.g. 3.12; all when unset")
+        ] = None,
+    ) -> dagger.Directory:
+        """Build the wheel and sdist, check them, smoke-test them; return dist/ with SHA256SUMS and SBOM."""
+        state, executor = await self.run(
+            await self.loaded(), (PACKAGE_ID,), pythons=(python,) if python else ()
+        )
+        _ = verdict(state)  # the core's gates: a failed check raises instead of handing out dist/
+        return executor.outputs[PACKAGE_ID].directory(DIST)
 
     def sbom_file(self, project: Loaded) -> dagger.File:
         """The core's sbom stage over the image it needs (lazy)."""

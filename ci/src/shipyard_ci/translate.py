@@ -43,11 +43,13 @@ def step_container(
     images: Mapping[str, dagger.Container],
     secrets: Mapping[str, dagger.Secret],
     setup_tree: dagger.Directory | None = None,
+    outputs: Mapping[str, dagger.Directory] | None = None,
 ) -> dagger.Container:
     """The container a step's first command runs in: image, caches, tools, env, secrets, files.
 
     With an environment (spec.Environment) that is `setup_tree` alone, the files the setup reads;
     the source and the upstream images come after the setup (`with_source`, in `command_states`).
+    `outputs`: the output folders of the upstream stages the step's `files_from` names.
     """
     platform = dagger.Platform(step.platform) if step.platform else None
     ctr = dag.container(platform=platform).from_(step.image)
@@ -70,19 +72,24 @@ def step_container(
         # files in the chain so far, a source edit leaves the setup execs' IDs, hence their
         # cached results, unchanged.
         return ctr.with_directory(step.workdir, setup_tree or dag.directory()).with_workdir(step.workdir)
-    return with_source(step, tree, images)(ctr)
+    return with_source(step, tree, images, outputs)(ctr)
 
 
 def with_source(
-    step: ContainerStep, tree: dagger.Directory | None, images: Mapping[str, dagger.Container]
+    step: ContainerStep,
+    tree: dagger.Directory | None,
+    images: Mapping[str, dagger.Container],
+    outputs: Mapping[str, dagger.Directory] | None = None,
 ) -> Callable[[dagger.Container], dagger.Container]:
-    """Place the project's files and the upstream builds' images as scanners read them (lazy)."""
+    """Place the project's files, the upstream images and output folders the step reads (lazy)."""
 
     def place(ctr: dagger.Container) -> dagger.Container:
         if tree is not None:
             ctr = ctr.with_directory(step.workdir, tree)
         for wanted in step.images_from:
             ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
+        for given in step.files_from:
+            ctr = ctr.with_directory(given.path, (outputs or {})[given.stage])
         # step.network=False has no per-exec counterpart in Dagger 0.21: it is not enforced here.
         return ctr.with_workdir(step.workdir)
 

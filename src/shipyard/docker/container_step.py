@@ -278,10 +278,14 @@ class ContainerRunner:
             self._put(container, "/", pack_files(dot_git.parent, _walk(dot_git), prefix=prefix))
 
     def _place_images(self, container: Any, step: ContainerStep, context: StepContext) -> None:
-        """The images of upstream builds the step reads, as scanners read them (spec.ImageInput)."""
+        """What upstream stages made that the step reads: images (as scanners read them), folders."""
         for wanted in step.images_from:
             archive = self.scan_archives.get(context.upstream[wanted.stage], wanted.tag)
             self._put(container, "/", stream_file(archive, wanted.path.lstrip("/")))
+        for given in step.files_from:
+            upstream = context.upstream[given.stage]
+            written = [str(p.relative_to(upstream)) for p in _files_below(upstream)]
+            self._put(container, "/", pack_files(upstream, written, prefix=given.path.strip("/") + "/"))
 
     def _refuse_when_closing(self) -> None:
         if self._closing.is_set():
@@ -489,6 +493,10 @@ def _consume(
 def _save_stdout(command: Command, context: StepContext, stdout: bytes) -> None:
     if command.stdout:
         (context.out_dir / command.stdout).write_bytes(stdout)
+
+
+def _files_below(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _walk(directory: Path) -> list[str]:

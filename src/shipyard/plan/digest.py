@@ -66,8 +66,9 @@ def describe(stage: Stage) -> dict[str, object]:
     }
 
 
-BYTE_READING_GROUPS: frozenset[str] = frozenset({"build", "scan"})
-"""Stage groups that read files as bytes, so `[tool.shipyard]` text counts as content for them."""
+BYTE_READING_GROUPS: frozenset[str] = frozenset({"build", "scan", "package"})
+"""Stage groups that read files as bytes (into an image, a scanner, an sdist), so `[tool.shipyard]`
+text counts as content for them."""
 
 
 def reads_bytes(stage: Stage) -> bool:

@@ -15,6 +15,8 @@ from shipyard.errors import ConfigError
 from shipyard.stages.build import build_stage, build_stage_id
 from shipyard.stages.compose import compose_stage
 from shipyard.stages.lint import lint_stage
+from shipyard.stages.package import PACKAGE_ID, package_stage
+from shipyard.stages.package_smoke import smoke_stage, smoke_stage_id
 from shipyard.stages.publish import publish_stage
 from shipyard.stages.sbom import sbom_stage
 from shipyard.stages.scan import history_stage, image_stage, source_stage
@@ -22,7 +24,7 @@ from shipyard.stages.test import test_stage, test_stage_id
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from shipyard.config.load import Project
     from shipyard.config.models import Tier
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from shipyard.plan.version import ProjectVersion
     from shipyard.stages.spec import Stage
 
-GROUPS: tuple[str, ...] = ("lint", "test", "build", "sbom", "scan", "compose", "publish")
+GROUPS: tuple[str, ...] = ("lint", "test", "package", "build", "sbom", "scan", "compose", "publish")
 """Stage groups in the order they are shown."""
 
 
@@ -85,7 +87,7 @@ class Plan:
         """The plan minus the named stages or groups and everything that needs them."""
         names = tuple(names)
         known = {*GROUPS, *self.ids}
-        unknown = [n for n in names if n not in known and not n.startswith(("test-", "build-"))]
+        unknown = [n for n in names if n not in known and not n.startswith(("test-", "build-", "package-"))]
         if unknown:
             raise ConfigError(
                 f"--skip {unknown[0]!r} names no stage", fix=f"name one of: {', '.join(sorted(known))}"
@@ -102,6 +104,9 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     platforms = tuple(dict.fromkeys((context.host_platform, *project.config.image.platforms)))
     stages: list[Stage] = [lint_stage(project)]
     stages += [test_stage(project, version, context.version) for version in project.pythons]
+    package = package_stage(project, context.git, context.version)
+    stages.append(package)
+    stages += [smoke_stage(project, v, not_applicable=package.not_applicable) for v in project.pythons]
     stages += [build_stage(project, p, context.git) for p in platforms]
     stages += [
         sbom_stage(project, context.host_platform),
@@ -125,6 +130,7 @@ def _tier_ids(project: Project, tier: Tier) -> list[str]:
     ids = ["lint", test_stage_id(project.pythons[-1])]
     if tier in {"extended", "full"}:
         ids += [test_stage_id(v) for v in project.pythons]
+        ids += [PACKAGE_ID, *(smoke_stage_id(v) for v in project.pythons)]
         ids += ["sbom", "scan-history", "scan-source", "scan-image"]
     if tier == "full":
         ids += [build_stage_id(p) for p in project.config.image.platforms]
@@ -135,10 +141,11 @@ def _tier_ids(project: Project, tier: Tier) -> list[str]:
 def _resolve_names(names: Iterable[str], stages: dict[str, Stage]) -> list[str]:
     chosen: list[str] = []
     for name in names:
-        if name in stages or name == "publish":
+        # a group's name selects the whole group (`package`: the build and every smoke leg)
+        group = [s.id for s in stages.values() if s.group == name]
+        if name == "publish" or (name in stages and not group):
             chosen.append(name)
             continue
-        group = [s.id for s in stages.values() if s.group == name]
         if not group:
             known = ", ".join((*GROUPS, *(s for s in stages if s not in GROUPS)))
             raise ConfigError(f"unknown stage {name!r}", fix=f"name one of: {known}")
@@ -181,9 +188,8 @@ def build_plan(
         if build_stage_id(platform) not in stages:
             raise ConfigError(f"unsupported platform {platform!r}", fix="use linux/amd64 or linux/arm64")
     wanted = _resolve_names(names, stages) if names else _tier_ids(project, tier or project.config.tier)
-    if pythons and any(w.startswith("test-") for w in wanted):
-        keep = {test_stage_id(v) for v in pythons}
-        wanted = [w for w in wanted if not w.startswith("test-") or w in keep] + sorted(keep)
+    for leg in (test_stage_id, smoke_stage_id):
+        wanted = _only_pythons(wanted, pythons, leg)
     if platforms:
         wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
     publish = "publish" in wanted
@@ -199,6 +205,15 @@ def build_plan(
         ordered += extra
         ordered.append(publish_stage(project, built, context.tags, needs, git=context.git))
     return Plan(stages=tuple(ordered))
+
+
+def _only_pythons(wanted: list[str], pythons: Sequence[str], leg: Callable[[str], str]) -> list[str]:
+    """The selection with its per-Python legs (`test-`, `package-smoke-`) narrowed to `pythons`."""
+    prefix = leg("")
+    if not pythons or not any(w.startswith(prefix) for w in wanted):
+        return wanted
+    keep = {leg(v) for v in pythons}
+    return [w for w in wanted if not w.startswith(prefix) or w in keep] + sorted(keep)
 
 
 def _topological(stages: dict[str, Stage], chosen: set[str]) -> list[str]:

@@ -131,6 +131,8 @@ class ContainerStep:
     """Whether the step may reach the network (installing dependencies does)."""
     images_from: tuple[ImageInput, ...] = ()
     """Images of upstream build stages placed in the container, in the form scanners read."""
+    files_from: tuple[FilesInput, ...] = ()
+    """Output folders of upstream stages placed in the container (the built distributions, say)."""
     services: TestServices | None = None
     """Compose services started for the commands; the container joins their networks."""
     environment: Environment | None = None
@@ -186,6 +188,16 @@ class ImageInput:
     """The archive's path inside the container."""
     tag: str
     """The reference the archive names the image by (the build's local tag)."""
+
+
+@dataclass(frozen=True)
+class FilesInput:
+    """What an upstream stage wrote (its whole output folder), placed in the container at `path`."""
+
+    stage: str
+    """The upstream stage's id (one the stage needs)."""
+    path: str
+    """Where its output folder's content appears inside the container."""
 
 
 @dataclass(frozen=True)

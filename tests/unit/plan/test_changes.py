@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 EXAMPLES = Path(__file__).parents[3] / "examples"
 TESTS = {"test-3.10", "test-3.11", "test-3.12", "test-3.13"}
 IMAGE = {"build-linux-amd64", "sbom", "scan-image"}
+PACKAGE = {"package", "package-smoke-3.10", "package-smoke-3.11", "package-smoke-3.12", "package-smoke-3.13"}
+"""A build backend may put any file in the sdist: the package stage reads them all."""
 CONTEXT = PlanContext(git=NO_GIT, today=dt.date(2026, 11, 22), host_platform="linux/amd64")
 WEBAPP = load_project(EXAMPLES / "webapp")
 
@@ -27,25 +29,29 @@ WEBAPP = load_project(EXAMPLES / "webapp")
     ("tier", "changed", "expected"),
     [
         # docs only: no tests or build; lint (ruff formats Markdown code blocks) and the secret scanners
-        ("extended", ["docs/x.md", "CHANGELOG.md"], {"lint", "scan-history", "scan-source"}),
-        ("extended", [".github/workflows/ci.yml"], {"scan-history", "scan-source"}),
+        ("extended", ["docs/x.md", "CHANGELOG.md"], {"lint", *PACKAGE, "scan-history", "scan-source"}),
+        ("extended", [".github/workflows/ci.yml"], {*PACKAGE, "scan-history", "scan-source"}),
         # Python code: lint, every test leg, and the image (the build context is the whole project)
-        ("extended", ["src/webapp/app.py"], {"lint", *TESTS, *IMAGE, "scan-history", "scan-source"}),
+        (
+            "extended",
+            ["src/webapp/app.py"],
+            {"lint", *TESTS, *PACKAGE, *IMAGE, "scan-history", "scan-source"},
+        ),
         ("essential", ["tests/test_app.py"], {"lint", "test-3.13"}),
         # the Dockerfile: the image stages and compose, not lint or tests
         (
             "full",
             ["Dockerfile"],
-            {*IMAGE, "build-linux-arm64", "compose", "scan-history", "scan-source", "publish"},
+            {*IMAGE, *PACKAGE, "build-linux-arm64", "compose", "scan-history", "scan-source", "publish"},
         ),
         # the compose file: compose (and the build, whose context holds it: .dockerignore is not read)
         (
             "full",
             ["compose.yaml"],
-            {*IMAGE, "build-linux-arm64", "compose", "scan-history", "scan-source", "publish"},
+            {*IMAGE, *PACKAGE, "build-linux-arm64", "compose", "scan-history", "scan-source", "publish"},
         ),
         # the lock: tests (and the image, which installs from it)
-        ("extended", ["uv.lock"], {"lint", *TESTS, *IMAGE, "scan-history", "scan-source"}),
+        ("extended", ["uv.lock"], {"lint", *TESTS, *PACKAGE, *IMAGE, "scan-history", "scan-source"}),
         # README is package metadata: build backends read it
         ("essential", ["README.md"], {"lint", "test-3.13"}),
         ("extended", [], set[str]()),
@@ -77,7 +83,14 @@ def test_code_outside_the_build_context_does_not_rebuild(
         }
     )
     plan = build_plan(load_project(root), CONTEXT, tier="extended", pythons=("3.13",))
-    assert set(affected(plan, ["tools/helper.py"])) == {"lint", "test-3.13", "scan-history", "scan-source"}
+    assert set(affected(plan, ["tools/helper.py"])) == {
+        "lint",
+        "test-3.13",
+        "package",  # n/a here (no build backend), but it would read the file
+        "package-smoke-3.13",
+        "scan-history",
+        "scan-source",
+    }
     assert set(affected(plan, ["service/main.py"])) >= IMAGE
     assert set(affected(plan, ["Dockerfile"])) >= IMAGE
 

@@ -29,6 +29,8 @@ GIT = GitInfo(
 )
 TESTS = {"test-3.10", "test-3.11", "test-3.12", "test-3.13"}
 SCANS = {"scan-history", "scan-source", "scan-image"}
+PACKAGE = {"package", "package-smoke-3.10", "package-smoke-3.11", "package-smoke-3.12", "package-smoke-3.13"}
+"""The package stage reads every file (an sdist may hold any) and stamps the commit."""
 
 
 def digests(
@@ -65,10 +67,16 @@ def test_digests_are_deterministic_and_distinct(webapp: Project) -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("src/webapp/app.py", {"lint", *TESTS, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
-        ("tests/test_app.py", {"lint", *TESTS, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
-        ("Dockerfile", {"build-linux-amd64", "sbom", "scan-image", "scan-source"}),
-        ("docs/notes.md", {"lint", "scan-source"}),  # ruff formats Markdown code blocks
+        (
+            "src/webapp/app.py",
+            {"lint", *TESTS, *PACKAGE, "build-linux-amd64", "sbom", "scan-image", "scan-source"},
+        ),
+        (
+            "tests/test_app.py",
+            {"lint", *TESTS, *PACKAGE, "build-linux-amd64", "sbom", "scan-image", "scan-source"},
+        ),
+        ("Dockerfile", {*PACKAGE, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
+        ("docs/notes.md", {"lint", *PACKAGE, "scan-source"}),  # ruff formats Markdown code blocks
     ],
 )
 def test_a_changed_file_changes_exactly_the_stages_that_read_it_and_their_dependents(
@@ -125,10 +133,10 @@ def test_new_history_changes_only_the_history_scan(webapp: Project) -> None:
 def test_a_new_commit_changes_the_image_through_its_labels(webapp: Project) -> None:
     before = digests(webapp)
     after = digests(webapp, git=dataclasses.replace(GIT, sha="2" * 40))
-    assert changed(before, after) == {"build-linux-amd64", "sbom", "scan-image"}
+    assert changed(before, after) == {"build-linux-amd64", "sbom", "scan-image", *PACKAGE}  # and the stamp
 
 
-BYTE_READERS = {"build-linux-amd64", "sbom", "scan-image", "scan-source"}
+BYTE_READERS = {"build-linux-amd64", "sbom", "scan-image", "scan-source", *PACKAGE}
 """Stages that take pyproject.toml as bytes: into the image (sbom, scan-image follow), every byte scanned."""
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 EXAMPLES = Path(__file__).parents[3] / "examples"
 TESTS = ["test-3.10", "test-3.11", "test-3.12", "test-3.13"]
 SCANS = ["scan-history", "scan-source", "scan-image"]
+SMOKES = ["package-smoke-3.10", "package-smoke-3.11", "package-smoke-3.12", "package-smoke-3.13"]
+PACKAGE = ["package", *SMOKES]
 
 
 def ctx(host: str = "linux/amd64") -> PlanContext:
@@ -35,17 +37,37 @@ BROKEN = load_project(EXAMPLES / "broken")
     ("tier", "host", "expected"),
     [
         ("essential", "linux/amd64", ["lint", "test-3.13"]),
-        ("extended", "linux/amd64", ["lint", *TESTS, "build-linux-amd64", "sbom", *SCANS]),
-        ("extended", "linux/arm64", ["lint", *TESTS, "build-linux-arm64", "sbom", *SCANS]),
+        ("extended", "linux/amd64", ["lint", *TESTS, *PACKAGE, "build-linux-amd64", "sbom", *SCANS]),
+        ("extended", "linux/arm64", ["lint", *TESTS, *PACKAGE, "build-linux-arm64", "sbom", *SCANS]),
         (
             "full",
             "linux/amd64",
-            ["lint", *TESTS, "build-linux-amd64", "build-linux-arm64", "sbom", *SCANS, "compose", "publish"],
+            [
+                "lint",
+                *TESTS,
+                *PACKAGE,
+                "build-linux-amd64",
+                "build-linux-arm64",
+                "sbom",
+                *SCANS,
+                "compose",
+                "publish",
+            ],
         ),
         (
             "full",
             "linux/arm64",
-            ["lint", *TESTS, "build-linux-arm64", "build-linux-amd64", "sbom", *SCANS, "compose", "publish"],
+            [
+                "lint",
+                *TESTS,
+                *PACKAGE,
+                "build-linux-arm64",
+                "build-linux-amd64",
+                "sbom",
+                *SCANS,
+                "compose",
+                "publish",
+            ],
         ),
     ],
 )
@@ -126,8 +148,8 @@ def test_layers_are_waves_that_need_only_earlier_waves() -> None:
     plan = build_plan(WEBAPP, ctx(), tier="full")
     waves = plan.layers()
     assert waves == (
-        ("lint", *TESTS, "build-linux-amd64", "build-linux-arm64", "scan-history", "scan-source"),
-        ("sbom", "scan-image", "compose"),
+        ("lint", *TESTS, "package", "build-linux-amd64", "build-linux-arm64", "scan-history", "scan-source"),
+        (*SMOKES, "sbom", "scan-image", "compose"),
         ("publish",),
     )
     assert sorted(s for w in waves for s in w) == sorted(plan.ids)

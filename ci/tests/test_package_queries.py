@@ -1,0 +1,134 @@
+"""The package function's queries, checked against the core's package stages (examples/webapp).
+
+The package stage is a plain container step; each smoke leg mounts the package stage's output
+folder (`files_from`) and nothing of the source. `package` runs the core's plan and returns dist/
+only when the core's gates passed.
+"""
+
+# pyright: reportPrivateUsage=false
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from dagger import dag
+from dagger.client._core import Context
+from dagger_offline import Selection, chain, ctx_chain, find, sub
+from test_queries import GIT, SOURCE, assert_container_matches_core, copy_webapp
+
+from shipyard.errors import GateFailedError
+from shipyard.stages.package import PACKAGE_TOOLS, SYFT
+from shipyard.stages.package_smoke import PACKAGE_IN, smoke_stage_id
+from shipyard.stages.package_verdict import DIST, TWINE_TXT, WHEEL_CONTENTS_TXT
+from shipyard.stages.spec import OUTDIR, ContainerStep
+from shipyard_ci import Shipyard
+from shipyard_ci.session import Loaded, loaded
+from shipyard_ci.translate import command_states, step_container
+
+TOOLS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tools"
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Loaded:
+    copy_webapp(tmp_path / "src")
+    return loaded(tmp_path / "src", GIT)
+
+
+@pytest.fixture
+def ship() -> Shipyard:
+    return Shipyard.create(source=dag.directory().with_new_file("marker", "x"))
+
+
+def test_the_package_container_is_the_core_package_stage(ship: Shipyard, project: Loaded) -> None:
+    stage = project.stages()["package"]
+    sels = chain(ship.stage_container(project, stage, {}))
+    assert_container_matches_core(sels, stage, project)
+    assert {str(e["name"]): e["value"] for e in find(sels, "withEnvVariable")}["SOURCE_DATE_EPOCH"] == str(
+        int(GIT.committed.timestamp())  # type: ignore[union-attr] - GIT has a commit time
+    )
+    syft = project.project.config.tools["syft"]
+    (binary,) = [f for f in find(sels, "withFile") if f["path"] == SYFT]
+    assert find(sub(binary["source"]), "from") == [{"address": syft.pinned}]
+    execs = [e["args"] for e in find(sels, "withExec")]
+    assert execs[1][-len(PACKAGE_TOOLS) :] == list(PACKAGE_TOOLS)
+
+
+@pytest.mark.parametrize("version", PYTHONS)
+def test_a_smoke_leg_mounts_the_package_output_and_no_source(project: Loaded, version: str) -> None:
+    stage = project.stages()[smoke_stage_id(version)]
+    assert isinstance(stage.action, ContainerStep)
+    output = dag.directory().with_new_file("dist/w.whl", "x")
+    base = step_container(stage.action, None, images={}, secrets={}, outputs={"package": output})
+    sels = chain(command_states(base, stage.action)[-1])
+    assert find(sels, "from") == [{"address": f"python:{version}-slim"}]
+    mounted = [d for d in find(sels, "withDirectory") if d["path"] == PACKAGE_IN]
+    assert [sub(d["source"]) for d in mounted] == [chain(output)]
+    assert [d["path"] for d in find(sels, "withDirectory")] == [OUTDIR, PACKAGE_IN]  # no /src
+    assert [e["args"] for e in find(sels, "withExec")] == [list(c.argv) for c in stage.action.commands]
+
+
+class PackageEngine:
+    """Exports the webapp as the source; every stage's output gets the recorded package reports."""
+
+    def __init__(self, *, dist: bool) -> None:
+        self.dist = dist
+        self.queries: list[list[Selection]] = []
+
+    async def execute(self, ctx: Context, return_type: object = None) -> object:
+        del return_type
+        sels = ctx_chain(ctx)
+        self.queries.append(sels)
+        leaf, args = sels[-1]
+        if leaf == "export":
+            dest = Path(str(args["path"]))
+            if sels[0] == SOURCE[0] and sels[1] == SOURCE[1] and len(sels) == 3:
+                copy_webapp(dest)
+            elif self.dist:
+                shutil.copytree(TOOLS / "package" / "library", dest / DIST, dirs_exist_ok=True)
+                shutil.copyfile(TOOLS / "twine" / "check-passed.txt", dest / TWINE_TXT)
+                shutil.copyfile(TOOLS / "check-wheel-contents" / "ok.txt", dest / WHEEL_CONTENTS_TXT)
+                shutil.copyfile(TOOLS / "package" / "smoke" / "passed.json", dest / "smoke.json")
+            return str(dest)
+        if leaf == "exitCode":
+            return 0
+        if leaf in {"combinedOutput", "stdout"}:
+            return ""
+        return None
+
+
+def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: PackageEngine) -> None:
+    async def fake_execute(self: Context, return_type: object = None) -> object:
+        return await engine.execute(self, return_type)
+
+    monkeypatch.setattr(Context, "execute", fake_execute)
+
+
+@pytest.mark.anyio
+async def test_package_returns_dist_of_the_package_stage_when_the_gates_passed(
+    monkeypatch: pytest.MonkeyPatch, ship: Shipyard
+) -> None:
+    engine = PackageEngine(dist=True)
+    patch_engine(monkeypatch, engine)
+    dist = await ship.package(python="3.12")
+    sels = chain(dist)
+    assert sels[-2:] == [("directory", {"path": OUTDIR}), ("directory", {"path": DIST})]
+    assert find(sels, "from")[0]["address"] == "python:3.13-slim"  # the package stage's container
+    images = {q[1][1]["address"] for q in engine.queries if len(q) > 1 and q[1][0] == "from"}
+    assert "python:3.12-slim" in images  # the one smoke leg asked for
+    assert "python:3.11-slim" not in images
+
+
+@pytest.mark.anyio
+async def test_package_raises_the_core_verdict_when_no_distribution_was_built(
+    monkeypatch: pytest.MonkeyPatch, ship: Shipyard
+) -> None:
+    patch_engine(monkeypatch, PackageEngine(dist=False))
+    with pytest.raises(GateFailedError) as info:
+        _ = await ship.package()
+    lines = str(info.value).splitlines()
+    assert lines[0] == "package: error: the build wrote no wheel and sdist in dist/"
+    assert [line.split(":")[0] for line in lines[1:]] == [smoke_stage_id(v) for v in PYTHONS]
+    assert all(": skipped: " in line for line in lines[1:])
