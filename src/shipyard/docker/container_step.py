@@ -27,7 +27,7 @@ from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
 from shipyard.stages.environment import environment_key
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
-from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES
+from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES, TOOLS_DIR
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -106,6 +106,13 @@ class ToolVolumes:
         """The read-only volume mounts that put every tool at its `dest`, each volume filled."""
         mounts: dict[str, dict[str, str]] = {}
         for tool in tools:
+            if not tool.dest.startswith(
+                f"{TOOLS_DIR}/"
+            ):  # its folder is mounted over: /usr/local/bin would vanish
+                raise StageError(
+                    f"tool {tool.tool!r} is placed at {tool.dest}, outside {TOOLS_DIR}/",
+                    fix="please report: a stage must place its tools with stages.common.tool_path",
+                )
             name = self.name(tool)
             with self._lock:
                 if name not in self._ready:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shipyard.stages.spec import CacheVolume, SourceFilter, ToolBinary
+from shipyard.stages.spec import TOOLS_DIR, CacheVolume, SourceFilter, ToolBinary
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
@@ -59,7 +59,7 @@ def python_image(project: Project, version: str) -> str:
     return project.config.python_image.format(version=version)
 
 
-TOOLS_ROOT = "/opt/shipyard/tools"
+TOOLS_ROOT = TOOLS_DIR
 """Where tool executables appear in a step's container, each in a directory of its own."""
 
 

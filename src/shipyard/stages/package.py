@@ -11,6 +11,7 @@ judges the files those commands wrote.
 
 from __future__ import annotations
 
+import posixpath
 import sys
 from importlib import resources
 from typing import TYPE_CHECKING, cast
@@ -21,7 +22,14 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from shipyard.stages import install
-from shipyard.stages.common import ALWAYS_EXCLUDED, UV_CACHE, newest_python, python_image, tool_binary
+from shipyard.stages.common import (
+    ALWAYS_EXCLUDED,
+    UV_CACHE,
+    newest_python,
+    python_image,
+    tool_binary,
+    tool_path,
+)
 from shipyard.stages.package_verdict import (
     BUILD_TXT,
     DIST,
@@ -44,7 +52,8 @@ PACKAGE_TOOLS: tuple[str, ...] = ("build==1.6.1", "twine==7.0.0", "check-wheel-c
 TOOLS_VENV = "/opt/shipyard/package"
 SBOM_SITE = "/opt/shipyard/sbom-site"
 """Where the wheel and its dependencies are installed for syft to catalogue (outside /src)."""
-SYFT = "/usr/local/bin/syft"
+SYFT = tool_path("syft")
+"""syft in its own tool folder: a tool mounted at /usr/local/bin would hide the image's Python."""
 PROBE_SOURCE = resources.files("shipyard.stages").joinpath("package_probe.py").read_text(encoding="utf-8")
 """The helper the containers run with `python -c` (standard library only)."""
 
@@ -77,6 +86,10 @@ def stamp_env(git: GitInfo) -> dict[str, str]:
         "SHIPYARD_REF": git.ref or "",
         "SHIPYARD_COMMITTED": git.committed.isoformat(),
     }
+
+
+IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The PATH of the python:X-slim images (and of the seeded stand-ins)."""
 
 
 def _tool(name: str) -> str:
@@ -139,6 +152,8 @@ def package_stage(project: Project, git: GitInfo, built_as: ProjectVersion | Non
         "COLUMNS": "200",  # rich (twine) wraps its messages at the terminal width
         "PYTHONDONTWRITEBYTECODE": "1",
         "SYFT_CHECK_FOR_APP_UPDATE": "false",
+        # `python -m build --installer uv` looks for `uv` on PATH; the tool lives in its own folder
+        "PATH": f"{posixpath.dirname(install.UV)}:{IMAGE_PATH}",
         **(dict(built_as.env) if built_as is not None else {}),
         **stamp_env(git),
     }

@@ -56,6 +56,10 @@ class CacheVolume:
     """Mount path inside the container."""
 
 
+TOOLS_DIR = "/opt/shipyard/tools"
+"""Where tools live in a step's container, one folder each (common.TOOLS_ROOT)."""
+
+
 @dataclass(frozen=True)
 class ToolBinary:
     """An executable copied out of a pinned tool image into the step's container."""
