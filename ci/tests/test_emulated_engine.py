@@ -58,11 +58,30 @@ def emulator() -> Iterator[Emulator]:
                     os.environ[key] = value
 
 
-async def on_module(project: Path, call: Callable[[Shipyard], Awaitable[str]]) -> str:
-    """Call a function of the module on `project`, through a real SDK session with the emulator."""
+async def on_module(
+    project: Path, call: Callable[[Shipyard], Awaitable[str]], *, with_git: bool = False
+) -> str:
+    """Call a function of the module on `project`, through a real SDK session with the emulator.
+
+    `with_git`: pass the checkout's commit, ref and commit time, as the one-job workflow does
+    (`--commit`, `--ref`, `--committed`), so stages that stamp them see what the Docker run sees.
+    """
+    facts = _git_facts(project) if with_git else {}
     async with dagger.connection(dagger.Config(retry=None)):
         source = dag.host().directory(str(project), exclude=SOURCE_IGNORE)
-        return await call(Shipyard.create(source=source))
+        return await call(Shipyard.create(source=source, **facts))
+
+
+def _git_facts(project: Path) -> dict[str, str]:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "ref": git("symbolic-ref", "HEAD"),
+        "committed": git("show", "-s", "--format=%cI", "HEAD"),
+    }
 
 
 async def docker_verdicts(project: Path, *args: str) -> list[str]:
@@ -244,7 +263,7 @@ async def test_ci_extended_exports_every_report_with_the_docker_executors_verdic
     async def run_ci(ship: Shipyard) -> str:
         return await (await ship.ci(tier="extended")).export(str(reports))
 
-    await on_module(project, run_ci)
+    await on_module(project, run_ci, with_git=True)
     lines, ok = exported_lines(reports)
     assert ok, lines
     assert_same(lines, await docker_verdicts(project, "--tier", "extended"))
