@@ -122,10 +122,15 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     text = pyproject.read_text(encoding="utf-8").replace(
         'name = "ghcr.io/shipyard-examples/webapp"', f'name = "{repository}"'
     )
+    # a release: the tag names the version the package stage builds (it checks they agree)
+    text = text.replace('version = "0.3.1"', f'version = "{VERSION_TAG.removeprefix("v")}"', 1)
     # no trivy vulnerability DB on this machine: its parts would be skipped, and a skipped scan
     # blocks publishing; the test turns trivy off (a not-applicable stage) and keeps gitleaks
     text += "\n[tool.shipyard.scan]\ntrivy = false\n"
     pyproject.write_text(text, encoding="utf-8")
+    lock = project / "uv.lock"  # the lock records the project's own version too
+    released = f'name = "webapp"\nversion = "{VERSION_TAG.removeprefix("v")}"'
+    lock.write_text(lock.read_text().replace('name = "webapp"\nversion = "0.3.1"', released, 1))
     _commit_all(project, "publish to the local registry")
     subprocess.run(["git", "tag", VERSION_TAG], cwd=project, check=True)
     result = Published(
