@@ -291,7 +291,8 @@ def test_tool_images_are_pinned_by_digest_and_bases_are_the_configured_python(so
         action = stage.action
         if isinstance(action, ContainerStep):
             tools += [tool.image for tool in action.tools]
-            is_base = stage.id.startswith(("lint", "test-"))
+            # lint, the test legs and the package stage (and its smoke legs) run in the project's Python
+            is_base = stage.id.startswith(("lint", "test-", "package"))
             (bases if is_base else tools).append(action.image)
         # the signer runs the pinned cosign binary in the configured Python image (it has a shell)
         bases += [v for k, v in stage.params.items() if k == "signer_image" and v]
