@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import anyio
@@ -51,7 +53,6 @@ from shipyard_ci.translate import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
     from shipyard.executor import StepContext
     from shipyard.stages.probe_verdict import AnyProbe
@@ -211,13 +212,15 @@ class DaggerExecutor:
 
     async def _run_publish(self, stage: Stage, step: PublishStep, context: StepContext) -> StageOutcome:
         """The core's publish, with the archives exported from the engine and a signer on the engine."""
-        inputs = await publish_inputs(step, context, self.outputs)
-        signer = None
-        if step.sign and "sbom" in self.outputs:
-            sbom = self.outputs["sbom"].file(CYCLONEDX_JSON)
-            signer = DaggerSigner(publish_params(stage.params), sbom, self.secrets)
-        call = functools.partial(run_publish, stage, step, context, inputs, signer)
-        return await anyio.to_thread.run_sync(call)
+        # the archives are exported for the push only: removed after it, whatever happened
+        with tempfile.TemporaryDirectory(prefix="shipyard-publish-") as scratch:
+            inputs = await publish_inputs(step, context, self.outputs, Path(scratch))
+            signer = None
+            if step.sign and "sbom" in self.outputs:
+                sbom = self.outputs["sbom"].file(CYCLONEDX_JSON)
+                signer = DaggerSigner(publish_params(stage.params), sbom, self.secrets)
+            call = functools.partial(run_publish, stage, step, context, inputs, signer)
+            return await anyio.to_thread.run_sync(call)
 
     async def _run_compose(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
         # started explicitly so the stack stays up between the execs that probe it

@@ -23,8 +23,6 @@ Engine rules relied on (dagger/dagger):
 from __future__ import annotations
 
 import secrets
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio.from_thread
@@ -41,6 +39,7 @@ from shipyard_ci.translate import TOOL_MODE, tool_file
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from shipyard.executor import StepContext
     from shipyard.oci.reference import Repository
@@ -131,10 +130,9 @@ async def _observe(ctr: dagger.Container) -> CosignRun:
 
 
 async def publish_inputs(
-    step: PublishStep, context: StepContext, outputs: Mapping[str, dagger.Directory]
+    step: PublishStep, context: StepContext, outputs: Mapping[str, dagger.Directory], scratch: Path
 ) -> PublishInputs:
-    """Export each build stage's image archive from the engine for the core's OCI client."""
-    scratch = Path(tempfile.mkdtemp(prefix="shipyard-publish-"))
+    """Export each build stage's image archive from the engine into `scratch`, for the core's OCI client."""
     archives: dict[str, Path] = {}
     for build_id in step.images_from:
         target = scratch / build_id / IMAGE_TAR
