@@ -79,13 +79,13 @@ def assert_container_matches_core(sels: list[Selection], stage: Stage, project: 
     dirs = find(sels, "withDirectory")
     assert dirs[0] == {"path": OUTDIR, "source": [("directory", {})]}
     files = project.select(stage)
-    source = {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": files})]}
+    source = {"path": step.files_dir, "source": [*SOURCE, ("filter", {"include": files})]}
     if step.environment is None:
         assert dirs[1] == source
         assert find(sels, "withWorkdir") == [{"path": step.workdir}]
     else:  # the setup's files, its commands, then the source (test_the_install_exec_reads_no_source)
         reads = [path for path in step.environment.reads if path in files]
-        assert dirs[1] == {"path": step.workdir, "source": [*SOURCE, ("filter", {"include": reads})]}
+        assert dirs[1] == {"path": step.files_dir, "source": [*SOURCE, ("filter", {"include": reads})]}
         assert dirs[2] == source
         assert find(sels, "withWorkdir") == [{"path": step.workdir}] * 2
     execs = find(sels, "withExec")

@@ -35,6 +35,8 @@ class Selection:
     names: tuple[str, ...] = ()
     tier: Tier | None = None
     pythons: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    """uv workspace members whose lint and test stages run (empty: all, or the one --source names)."""
     platforms: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
 
@@ -126,6 +128,7 @@ def plan_session(project: Project, selection: Selection, *, out: Path | None = N
         tier=selection.tier,
         names=selection.names,
         pythons=selection.pythons,
+        packages=selection.packages,
         platforms=selection.platforms,
     )
     if selection.skip:

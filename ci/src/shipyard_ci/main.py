@@ -12,7 +12,7 @@ import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
 from shipyard.errors import GateFailedError
-from shipyard.plan.graph import tier_named
+from shipyard.plan.graph import Plan, tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
@@ -102,6 +102,8 @@ class Shipyard:
     commit: str = ""
     ref: str = ""
     committed: str = ""
+    member: str = ""
+    """The workspace member `package` named (not `package`: that is the package stage's function)."""
 
     @classmethod
     def create(
@@ -119,9 +121,12 @@ class Shipyard:
         committed: Annotated[
             str, Doc("Commit time, ISO 8601 (git log -1 --format=%cI): the image's created label")
         ] = "",
+        package: Annotated[
+            str, Doc("In a uv workspace: only this member's lint and test stages (all members when unset)")
+        ] = "",
     ) -> "Shipyard":
         """Point the pipeline at a project."""
-        return cls(source=source, commit=commit, ref=ref, committed=committed)
+        return cls(source=source, commit=commit, ref=ref, committed=committed, member=package)
 
     # Helpers below are plain methods: not part of the module's API.
 
@@ -147,9 +152,7 @@ class Shipyard:
 
         Publish runs only when it was selected by name (`publish`), with its secrets.
         """
-        plan = project.plan(tier=tier_named(tier) if tier else None, names=stages, pythons=pythons)
-        if "publish" not in stages:
-            plan = plan.without(("publish",))
+        plan = self.plan_for(project, stages, tier=tier, pythons=pythons)
         executor = self.executor(project, secrets)
         state = await run_plan(
             plan,
@@ -163,6 +166,16 @@ class Shipyard:
             events=NoEvents(),
         )
         return state, executor
+
+    def plan_for(
+        self, project: Loaded, stages: tuple[str, ...], *, tier: str | None, pythons: tuple[str, ...]
+    ) -> Plan:
+        """The core's plan for a selection (this object's workspace member, when it names one)."""
+        packages = (self.member,) if self.member else ()
+        plan = project.plan(
+            tier=tier_named(tier) if tier else None, names=stages, pythons=pythons, packages=packages
+        )
+        return plan if "publish" in stages else plan.without(("publish",))
 
     def stage_container(
         self, project: Loaded, stage: Stage, images: dict[str, dagger.Container]

@@ -67,10 +67,17 @@ class Loaded:
         names: tuple[str, ...] = (),
         pythons: tuple[str, ...] = (),
         platforms: tuple[str, ...] = (),
+        packages: tuple[str, ...] = (),
     ) -> Plan:
         """The core's plan for this selection."""
         return build_plan(
-            self.project, self.context, tier=tier, names=names, pythons=pythons, platforms=platforms
+            self.project,
+            self.context,
+            tier=tier,
+            names=names,
+            pythons=pythons,
+            platforms=platforms,
+            packages=packages,
         )
 
     def stages(self) -> dict[str, Stage]:

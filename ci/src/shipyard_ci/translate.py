@@ -71,7 +71,7 @@ def step_container(
         # receiver (dagql/cache.go; withExec in core/schema/container.go): with only the setup's
         # files in the chain so far, a source edit leaves the setup execs' IDs, hence their
         # cached results, unchanged.
-        return ctr.with_directory(step.workdir, setup_tree or dag.directory()).with_workdir(step.workdir)
+        return ctr.with_directory(step.files_dir, setup_tree or dag.directory()).with_workdir(step.workdir)
     return with_source(step, tree, images, outputs)(ctr)
 
 
@@ -85,7 +85,7 @@ def with_source(
 
     def place(ctr: dagger.Container) -> dagger.Container:
         if tree is not None:
-            ctr = ctr.with_directory(step.workdir, tree)
+            ctr = ctr.with_directory(step.files_dir, tree)
         for wanted in step.images_from:
             ctr = ctr.with_file(wanted.path, scan_tarball(images[wanted.stage]))
         for given in step.files_from:

@@ -30,11 +30,14 @@ def command(
     stage_id: str,
     source: Path,
     pythons: tuple[str, ...],
+    packages: tuple[str, ...],
     platforms: tuple[str, ...],
     shell: str | None,
 ) -> None:
     """Open a shell in STAGE's container: same image, files, tools, caches and env (no secrets)."""
-    session = open_session(source, Selection(names=(stage_id,), pythons=pythons, platforms=platforms))
+    session = open_session(
+        source, Selection(names=(stage_id,), pythons=pythons, packages=packages, platforms=platforms)
+    )
     matches = [s for s in session.plan.stages if stage_id in {s.id, s.group}]
     if not matches:
         raise ConfigError(f"no stage {stage_id!r} in this plan", fix="see `shipyard plan` for the stage ids")

@@ -31,6 +31,13 @@ def stage_options(func: Callable[..., object]) -> Callable[..., object]:
             help="Only these Python versions of the test matrix.",
         ),
         click.option(
+            "--package",
+            "packages",
+            multiple=True,
+            metavar="NAME",
+            help="In a uv workspace: only this member's lint and test stages (default: --source's member).",
+        ),
+        click.option(
             "--platform",
             "platforms",
             multiple=True,

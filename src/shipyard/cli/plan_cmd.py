@@ -45,13 +45,21 @@ def command(
     source: Path,
     tier: str | None,
     pythons: tuple[str, ...],
+    packages: tuple[str, ...],
     platforms: tuple[str, ...],
     skip: tuple[str, ...],
     since: str | None,
     as_json: bool,
 ) -> None:
     """Print the stage graph: dependencies, parallel waves, and what would run and why."""
-    selection = Selection(names=stages, tier=tier, pythons=pythons, platforms=platforms, skip=skip)  # pyright: ignore[reportArgumentType]
+    selection = Selection(
+        names=stages,
+        tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
+        pythons=pythons,
+        packages=packages,
+        platforms=platforms,
+        skip=skip,
+    )
     session = open_session(source, selection)
     verdicts = _verdicts(session, since)
     waves = session.plan.layers()

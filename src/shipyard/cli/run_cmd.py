@@ -162,6 +162,7 @@ def command(
     source: Path,
     tier: str | None,
     pythons: tuple[str, ...],
+    packages: tuple[str, ...],
     platforms: tuple[str, ...],
     skip: tuple[str, ...],
     jobs: int,
@@ -177,6 +178,7 @@ def command(
         names=stages,
         tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
         pythons=pythons,
+        packages=packages,
         platforms=platforms,
         skip=skip,
     )

@@ -7,7 +7,7 @@ The table lives in `pyproject.toml` as `[tool.shipyard]`, or at the top level of
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from shipyard.config.models import END_OF_LIFE_PYTHONS, PYTHON_VERSIONS, ShipyardConfig
 from shipyard.config.paths import checked_paths
+from shipyard.config.workspace import LOCK, Member, Workspace, find_workspace
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -44,15 +45,35 @@ class Project:
     """The file the config came from (pyproject.toml even when it has no table)."""
     pythons: tuple[str, ...]
     """The test matrix: the configured versions, or every supported one requires-python allows."""
+    workspace: Workspace | None = None
+    """The uv workspace the project is the root or a member of."""
+    member: Member | None = None
+    """When this is a workspace member's project: which member (its stages are named by it)."""
+    members: tuple[Project, ...] = ()
+    """A workspace root's member projects (the root's own package not among them)."""
+    focus: str | None = None
+    """The member `--source` named, when it named one: the run is the workspace's, for that member."""
+    virtual: bool = False
+    """A workspace root with no `[project]` of its own: no lint, test or package stages of its own."""
 
     def path(self, relative: str) -> Path:
         """A path inside the project."""
         return self.root / relative
 
     @property
+    def lock_root(self) -> Path:
+        """Where the project's uv.lock is: the workspace root for a member."""
+        return self.workspace.root if self.workspace is not None else self.root
+
+    @property
     def has_uv_lock(self) -> bool:
         """Whether the project is locked with uv."""
-        return (self.root / "uv.lock").is_file()
+        return (self.lock_root / LOCK).is_file()
+
+    @property
+    def where(self) -> str:
+        """The project's folder relative to the files' root: its member path, or `.`."""
+        return self.member.path if self.member is not None else "."
 
     @property
     def has_dockerfile(self) -> bool:
@@ -75,10 +96,22 @@ def _image_name_from(project_name: str) -> str:
 
 
 def load_project(source: Path) -> Project:
-    """Load and validate the project at `source`."""
+    """Load and validate the project at `source`.
+
+    A member of a uv workspace loads as the whole workspace, focused on that member (uv installs a
+    member from the workspace root; its lock and its sibling members are part of what it reads).
+    """
     root = source.resolve()
     if not root.is_dir():
         raise ConfigError(f"{source} is not a directory", fix="pass --source with a project directory")
+    workspace = find_workspace(root) if (root / PYPROJECT).is_file() else None
+    if workspace is not None and workspace.root != root:
+        member = workspace.at(root.relative_to(workspace.root).as_posix())
+        return replace(_load(workspace.root, workspace), focus=member.name if member else None)
+    return _load(root, workspace)
+
+
+def _load(root: Path, workspace: Workspace | None) -> Project:
     pyproject = root / PYPROJECT
     if not pyproject.is_file():
         raise ConfigError(
@@ -92,13 +125,51 @@ def load_project(source: Path) -> Project:
     pythons = _pythons_allowed(config.python, project_table.get("requires-python"), pyproject, config_file)
     name = project_table.get("name")
     version = project_table.get("version")
-    return Project(
+    project = Project(
         root=root,
         name=name if isinstance(name, str) else root.name,
         version=version if isinstance(version, str) else "0.0.0",
         config=config,
         config_file=config_file,
         pythons=pythons,
+    )
+    if workspace is None:
+        return project
+    if not (root / LOCK).is_file():
+        raise ConfigError(
+            f"{root} is a uv workspace without {LOCK}: its members cannot be installed as locked",
+            fix=f"run `uv lock` in {root} and commit {LOCK}",
+        )
+    members = tuple(_load_member(workspace, m, table) for m in workspace.members if m.path != ".")
+    return replace(
+        project,
+        workspace=workspace,
+        members=members,
+        virtual=workspace.virtual,
+        member=workspace.at(".") if not workspace.virtual else None,
+    )
+
+
+def _load_member(workspace: Workspace, member: Member, root_table: dict[str, Any]) -> Project:
+    """A member's project: the root's `[tool.shipyard]` with the member's own table over it (by key)."""
+    root = workspace.root / member.path
+    pyproject = root / PYPROJECT
+    document = _read_toml(pyproject)
+    project_table = _table(document.get("project", {}), pyproject, "project")
+    own, config_file = _shipyard_table(root, document, pyproject)
+    config = checked_paths(
+        root, _validate({**root_table, **own}, config_file), config_file, up_to=workspace.root
+    )
+    version = project_table.get("version")
+    return Project(
+        root=root,
+        name=member.name,
+        version=version if isinstance(version, str) else "0.0.0",
+        config=config,
+        config_file=config_file,
+        pythons=_pythons_allowed(config.python, project_table.get("requires-python"), pyproject, config_file),
+        workspace=workspace,
+        member=member,
     )
 
 

@@ -9,6 +9,7 @@ outside the project reuse a stale image.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -21,9 +22,13 @@ if TYPE_CHECKING:
 Kind = Literal["file", "directory", "path"]
 
 
-def checked_paths(root: Path, config: ShipyardConfig, config_file: Path) -> ShipyardConfig:
+def checked_paths(
+    root: Path, config: ShipyardConfig, config_file: Path, *, up_to: Path | None = None
+) -> ShipyardConfig:
     """`config` with its named paths checked and the compose file found among compose's own names.
 
+    `up_to`: a workspace root above `root`; the compose file is then looked for as `docker compose`
+    looks for it, in `root` and each parent up to that one (the path found may start with `../`).
     Raises ConfigError naming the key, the path and the fix for a named path that is missing,
     of the wrong kind, or outside `root`.
     """
@@ -32,8 +37,7 @@ def checked_paths(root: Path, config: ShipyardConfig, config_file: Path) -> Ship
         _check(root, config_file, f"{prefix}{key}", value, kind)
     compose = config.compose
     if "file" not in compose.model_fields_set:
-        found = next((name for name in COMPOSE_FILE_NAMES if (root / name).is_file()), compose.file)
-        compose = compose.model_copy(update={"file": found})
+        compose = compose.model_copy(update={"file": _compose_file(root, up_to) or compose.file})
         config = config.model_copy(update={"compose": compose})
     if config.test.services and not (root / compose.file).is_file():
         names = ", ".join(COMPOSE_FILE_NAMES)
@@ -43,6 +47,18 @@ def checked_paths(root: Path, config: ShipyardConfig, config_file: Path) -> Ship
             fix="add one, or name it with [tool.shipyard.compose] file",
         )
     return config
+
+
+def _compose_file(root: Path, up_to: Path | None) -> str | None:
+    """The first of compose's default file names in `root`, else in its parents up to `up_to`."""
+    folders = [root]
+    if up_to is not None and root.is_relative_to(up_to):
+        folders += [p for p in root.parents if p.is_relative_to(up_to)]
+    for folder in folders:
+        for name in COMPOSE_FILE_NAMES:
+            if (folder / name).is_file():
+                return os.path.relpath(folder / name, root).replace(os.sep, "/")
+    return None
 
 
 def named_paths(config: ShipyardConfig) -> list[tuple[str, str, Kind]]:

@@ -79,7 +79,9 @@ class ComposeRunner:
                 context.log(line)
 
             files = ["-f", str(context.root / step.file)]
-            base = ["docker", "compose", "-p", name, "--project-directory", str(context.root)]
+            # compose's own default: the project directory is the file's (relative paths, .env)
+            folder = str((context.root / step.file).parent)
+            base = ["docker", "compose", "-p", name, "--project-directory", folder]
             config = run_logged([*base, *files, "config", "--format", "json"], emit)
             seen = ComposeObservation(
                 executor=EXECUTOR, project=name, config=command_run(config, data_on_stdout=True)

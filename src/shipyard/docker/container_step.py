@@ -277,7 +277,7 @@ class ContainerRunner:
         self, container: Any, stage: Stage, step: ContainerStep, context: StepContext, files: tuple[str, ...]
     ) -> None:
         """Copy project files into the workdir (and `.git`, when the stage reads history)."""
-        prefix = step.workdir.lstrip("/") + "/"
+        prefix = step.files_dir.lstrip("/") + "/"
         if files:
             self._put(container, "/", pack_files(context.root, files, prefix=prefix))
         dot_git = (context.root / stage.inputs.git_root / ".git").resolve()

@@ -42,8 +42,9 @@ def run_with_services(
 ) -> StageOutcome:
     """Start `services`, run `body` with the networks to join, take them down; write what was seen."""
     name = project_name(compose.run_id, stage.id)
-    base = ["docker", "compose", "-p", name, "--project-directory", str(context.root)]
-    base += ["-f", str(context.root / services.file)]
+    # compose's own default: the project directory is the file's (relative paths, .env)
+    file = context.root / services.file
+    base = ["docker", "compose", "-p", name, "--project-directory", str(file.parent), "-f", str(file)]
 
     def emit(line: str) -> None:
         with (context.out_dir / LOG_FILE).open("a", encoding="utf-8") as log:

@@ -43,3 +43,8 @@ def matches(path: str, pattern: str) -> bool:
 def matches_any(path: str, patterns: tuple[str, ...]) -> bool:
     """Whether `path` matches at least one of `patterns`."""
     return any(matches(path, pattern) for pattern in patterns)
+
+
+def matches_whole(path: str, patterns: tuple[str, ...]) -> bool:
+    """Whether `path` matches one of `patterns` as a whole path (a pattern without a slash too)."""
+    return any(_compile(pattern).match(path) for pattern in patterns)

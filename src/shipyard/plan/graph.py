@@ -21,10 +21,11 @@ from shipyard.stages.publish import publish_stage
 from shipyard.stages.sbom import sbom_stage
 from shipyard.stages.scan import history_stage, image_stage, source_stage
 from shipyard.stages.test import test_stage, test_stage_id
+from shipyard.stages.workspace import PACKAGE_PARAM, in_workspace, member_stage_id
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from shipyard.config.load import Project
     from shipyard.config.models import Tier
@@ -99,14 +100,26 @@ class Plan:
         return Plan(stages=tuple(s for s in self.stages if s.id not in dropped))
 
 
+def python_projects(project: Project) -> tuple[Project, ...]:
+    """The projects with lint and test stages: the root (unless a virtual workspace root), its members."""
+    return (*(() if project.virtual else (project,)), *project.members)
+
+
+def _python_stages(project: Project, context: PlanContext) -> list[Stage]:
+    """Lint and the test matrix of one project (a workspace member's placed in its workspace)."""
+    version = context.version if project.member is None or project.member.path == "." else None
+    stages = [lint_stage(project), *(test_stage(project, v, version) for v in project.pythons)]
+    if project.member is None or project.member.path == ".":
+        package = package_stage(project, context.git, context.version)
+        stages.append(package)
+        stages += [smoke_stage(project, v, not_applicable=package.not_applicable) for v in project.pythons]
+    return [in_workspace(stage, project) for stage in stages]
+
+
 def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     """Every stage the project has (without publish, which depends on the selection)."""
     platforms = tuple(dict.fromkeys((context.host_platform, *project.config.image.platforms)))
-    stages: list[Stage] = [lint_stage(project)]
-    stages += [test_stage(project, version, context.version) for version in project.pythons]
-    package = package_stage(project, context.git, context.version)
-    stages.append(package)
-    stages += [smoke_stage(project, v, not_applicable=package.not_applicable) for v in project.pythons]
+    stages: list[Stage] = [s for p in python_projects(project) for s in _python_stages(p, context)]
     stages += [build_stage(project, p, context.git) for p in platforms]
     stages += [
         sbom_stage(project, context.host_platform),
@@ -118,6 +131,12 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     return {stage.id: stage for stage in stages}
 
 
+def _named(stage_id: str, project: Project) -> str:
+    """A stage id of `project` as the plan knows it (named by the member in a workspace)."""
+    member = project.member
+    return member_stage_id(stage_id, project.name) if member is not None and member.path != "." else stage_id
+
+
 def tier_named(value: str) -> Tier:
     """A tier by name; any other name is a ConfigError naming the valid ones."""
     for tier in TIERS:
@@ -127,15 +146,19 @@ def tier_named(value: str) -> Tier:
 
 
 def _tier_ids(project: Project, tier: Tier) -> list[str]:
-    ids = ["lint", test_stage_id(project.pythons[-1])]
+    ids: list[str] = []
+    for each in python_projects(project):
+        ids += [_named("lint", each), _named(test_stage_id(each.pythons[-1]), each)]
+        if tier in {"extended", "full"}:
+            ids += [_named(test_stage_id(v), each) for v in each.pythons]
+            if each.member is None or each.member.path == ".":
+                ids += [PACKAGE_ID, *(smoke_stage_id(v) for v in each.pythons)]
     if tier in {"extended", "full"}:
-        ids += [test_stage_id(v) for v in project.pythons]
-        ids += [PACKAGE_ID, *(smoke_stage_id(v) for v in project.pythons)]
         ids += ["sbom", "scan-history", "scan-source", "scan-image"]
     if tier == "full":
         ids += [build_stage_id(p) for p in project.config.image.platforms]
         ids += ["compose", "publish"]
-    return ids
+    return list(dict.fromkeys(ids))
 
 
 def _resolve_names(names: Iterable[str], stages: dict[str, Stage]) -> list[str]:
@@ -173,23 +196,29 @@ def build_plan(
     names: Sequence[str] = (),
     pythons: Sequence[str] = (),
     platforms: Sequence[str] = (),
+    packages: Sequence[str] = (),
 ) -> Plan:
-    """Select the stages of one run: named ones (and what they need), or a tier's."""
+    """Select the stages of one run: named ones (and what they need), or a tier's.
+
+    `packages`: in a uv workspace, only these members' lint and test stages (the workspace's own
+    stages, images and scans, stay as selected); `--source` on a member selects it by default.
+    """
     if tier is not None:
         tier = tier_named(tier)
     stages = all_stages(project, context)
+    matrix = sorted({v for each in python_projects(project) for v in each.pythons}, key=_version_key)
     for version in pythons:
-        if version not in project.pythons:
+        if version not in matrix:
             raise ConfigError(
-                f"Python {version} is not in this project's matrix ({', '.join(project.pythons)})",
+                f"Python {version} is not in this project's matrix ({', '.join(matrix)})",
                 fix="pick one of those or add it to [tool.shipyard] python",
             )
     for platform in platforms:
         if build_stage_id(platform) not in stages:
             raise ConfigError(f"unsupported platform {platform!r}", fix="use linux/amd64 or linux/arm64")
     wanted = _resolve_names(names, stages) if names else _tier_ids(project, tier or project.config.tier)
-    for leg in (test_stage_id, smoke_stage_id):
-        wanted = _only_pythons(wanted, pythons, leg)
+    wanted = _only_pythons(wanted, pythons, stages)
+    wanted = _only_packages(wanted, _packages(project, packages), stages)
     if platforms:
         wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
     publish = "publish" in wanted
@@ -207,13 +236,46 @@ def build_plan(
     return Plan(stages=tuple(ordered))
 
 
-def _only_pythons(wanted: list[str], pythons: Sequence[str], leg: Callable[[str], str]) -> list[str]:
-    """The selection with its per-Python legs (`test-`, `package-smoke-`) narrowed to `pythons`."""
-    prefix = leg("")
-    if not pythons or not any(w.startswith(prefix) for w in wanted):
+def _only_pythons(wanted: list[str], pythons: Sequence[str], stages: Mapping[str, Stage]) -> list[str]:
+    """The selection with its per-Python legs (`test-`, `package-smoke-`) narrowed to `pythons`.
+
+    A leg is a stage with a `python` param; its family is its id without the version. Each family
+    the selection holds is replaced by that family's legs of the given versions.
+    """
+    if not pythons:
         return wanted
-    keep = {leg(v) for v in pythons}
-    return [w for w in wanted if not w.startswith(prefix) or w in keep] + sorted(keep)
+
+    def family(stage_id: str) -> str | None:
+        version = stages[stage_id].params.get("python")
+        return stage_id.removesuffix(f"-{version}") if version else None
+
+    families = {family(w) for w in wanted} - {None}
+    legs = [sid for sid in stages if family(sid) in families and stages[sid].params["python"] in pythons]
+    return [w for w in wanted if family(w) is None] + legs
+
+
+def _packages(project: Project, packages: Sequence[str]) -> tuple[str, ...]:
+    """The members selected by name (checked), or the one `--source` pointed at."""
+    if not packages:
+        return (project.focus,) if project.focus else ()
+    workspace = project.workspace
+    known = [m.name for m in workspace.members] if workspace else []
+    for name in packages:
+        if workspace is None or workspace.named(name) is None:
+            where = f"this workspace's members are {', '.join(known)}" if known else "this is no uv workspace"
+            raise ConfigError(f"--package {name!r} names no workspace member: {where}", fix="name a member")
+    return tuple(m.name for m in workspace.members if m.name in packages) if workspace else ()
+
+
+def _only_packages(wanted: list[str], packages: tuple[str, ...], stages: Mapping[str, Stage]) -> list[str]:
+    """The selection without the lint and test stages of members other than `packages`."""
+    if not packages:
+        return wanted
+    return [w for w in wanted if stages[w].params.get(PACKAGE_PARAM, packages[0]) in packages]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def _topological(stages: dict[str, Stage], chosen: set[str]) -> list[str]:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from shipyard.plan.globs import matches_any
+from shipyard.plan.globs import matches_any, matches_whole
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -72,14 +72,34 @@ def _walk(root: Path) -> list[str]:
 
 def select(files: Iterable[str], source_filter: SourceFilter) -> list[str]:
     """The files a stage reads, in a stable order."""
+    under = f"{source_filter.under.strip('/')}/" if source_filter.under.strip("/.") else ""
     chosen: list[str] = []
     for path in files:
-        if not matches_any(path, source_filter.include):
+        if path in source_filter.also:  # a file named outright
+            chosen.append(path)
             continue
-        if matches_any(path, source_filter.exclude) and not matches_any(path, source_filter.keep):
+        if source_filter.also and matches_whole(path, source_filter.also):
+            # caches and bytecode stay out at any depth (the filter's `**/` and name patterns)
+            # (and what the filter keeps at any depth comes back: a member's README for its backend)
+            if not matches_any(path, _anywhere(source_filter.exclude)) or matches_any(
+                path, _anywhere(source_filter.keep)
+            ):
+                chosen.append(path)
+            continue
+        if not path.startswith(under):
+            continue
+        relative = path[len(under) :]
+        if not matches_any(relative, source_filter.include):
+            continue
+        if matches_any(relative, source_filter.exclude) and not matches_any(relative, source_filter.keep):
             continue
         chosen.append(path)
     return sorted(chosen)
+
+
+def _anywhere(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns that match at any depth (`**/…`, or a bare name)."""
+    return tuple(p for p in patterns if p.startswith("**/") or "/" not in p)
 
 
 def hash_files(root: Path, files: Iterable[str]) -> dict[str, str]:

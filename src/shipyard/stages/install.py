@@ -94,7 +94,10 @@ def _uv_setup(project: Project, version: str) -> Setup:
         "UV_LINK_MODE": "copy",
         "UV_NO_PROGRESS": "1",
     }
-    sync = (UV, "sync", "--locked", "--python", f"python{version}", *groups, *extras)
+    # a workspace member installs from the workspace root, as that member (uv finds the root upward)
+    member = project.member
+    package = ("--package", project.name) if member is not None and member.path != "." else ()
+    sync = (UV, "sync", "--locked", *package, "--python", f"python{version}", *groups, *extras)
     reads = uv_reads(project)
     coverage = Command(
         argv=(

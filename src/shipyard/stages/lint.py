@@ -50,7 +50,7 @@ PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit
 def ruff_used(project: Project) -> RuffPin:
     """The ruff the lint stage runs: the project's pinned version, else shipyard's pinned default."""
     default = project.config.tools["ruff"].tag.removeprefix("v")
-    return project_ruff(project.root) or RuffPin(version=default, source=DEFAULT_SOURCE)
+    return project_ruff(project.root, project.lock_root) or RuffPin(version=default, source=DEFAULT_SOURCE)
 
 
 def _ruff_command(project: Project, ruff: RuffPin) -> tuple[tuple[str, ...], ToolBinary]:

@@ -75,10 +75,12 @@ def _from_pre_commit(root: Path) -> RuffPin | None:
     return RuffPin(version=found.group("version"), source=".pre-commit-config.yaml") if found else None
 
 
-def project_ruff(root: Path) -> RuffPin | None:
-    """The ruff the project at `root` pins, or None when it pins none."""
-    for find in (_from_lock, _from_requirements, _from_pre_commit):
-        pin = find(root)
-        if pin is not None:
-            return pin
-    return None
+def project_ruff(root: Path, lock_root: Path | None = None) -> RuffPin | None:
+    """The ruff the project at `root` pins, or None when it pins none.
+
+    `lock_root`: where its uv.lock is, when not in `root` (a workspace member's is the workspace's).
+    """
+    pin = _from_lock(lock_root or root)
+    for find in (_from_requirements, _from_pre_commit):
+        pin = pin or find(root)
+    return pin

@@ -41,9 +41,15 @@ class SourceFilter:
     keep: tuple[str, ...] = ()
     """Globs that bring an excluded file back (README for build backends, say)."""
     git_history: bool = False
+    """Whether the stage also needs the `.git` directory (history scanners)."""
     git_root: str = "."
     """Where the repository holding `.git` is, relative to the project root (`..` for `backend/`)."""
-    """Whether the stage also needs the `.git` directory (history scanners)."""
+    under: str = ""
+    """The folder the globs are relative to (a workspace member's path, `packages/api`); empty: the root.
+    Files outside it are not matched by `include`, only by `also`."""
+    also: tuple[str, ...] = ()
+    """Globs over whole paths from the root (anchored, even without a slash) of files the stage reads
+    outside `under`: a workspace's lock and pyprojects, the members it depends on."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,9 @@ class ContainerStep:
     tools: tuple[ToolBinary, ...] = ()
     secrets: tuple[SecretRef, ...] = ()
     workdir: str = WORKDIR
+    tree: str | None = None
+    """Where the selected files are placed (their root); None: in the workdir. A workspace member's
+    step places the workspace at /src and works in /src/<member>."""
     platform: str | None = None
     network: bool = True
     """Whether the step may reach the network (installing dependencies does)."""
@@ -152,6 +161,11 @@ class ContainerStep:
             if not 0 < self.environment.setup <= len(self.commands):
                 msg = f"environment.setup={self.environment.setup} is not a count of the step's commands"
                 raise ValueError(msg)
+
+    @property
+    def files_dir(self) -> str:
+        """The directory the selected files are placed in (`tree`, else the workdir)."""
+        return self.tree or self.workdir
 
     @property
     def setup_commands(self) -> tuple[Command, ...]:
