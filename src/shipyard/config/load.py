@@ -19,6 +19,7 @@ from shipyard.config.workspace import LOCK, Member, Workspace, find_workspace
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -95,30 +96,32 @@ def _image_name_from(project_name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in project_name.lower())
 
 
-def load_project(source: Path) -> Project:
+def load_project(source: Path, *, texts: Mapping[Path, str] | None = None) -> Project:
     """Load and validate the project at `source`.
 
     A member of a uv workspace loads as the whole workspace, focused on that member (uv installs a
     member from the workspace root; its lock and its sibling members are part of what it reads).
+    `texts`: pyproject.toml contents to read instead of the files (`shipyard init --dry-run`).
     """
+    texts = texts or {}
     root = source.resolve()
     if not root.is_dir():
         raise ConfigError(f"{source} is not a directory", fix="pass --source with a project directory")
     workspace = find_workspace(root) if (root / PYPROJECT).is_file() else None
     if workspace is not None and workspace.root != root:
         member = workspace.at(root.relative_to(workspace.root).as_posix())
-        return replace(_load(workspace.root, workspace), focus=member.name if member else None)
-    return _load(root, workspace)
+        return replace(_load(workspace.root, workspace, texts), focus=member.name if member else None)
+    return _load(root, workspace, texts)
 
 
-def _load(root: Path, workspace: Workspace | None) -> Project:
+def _load(root: Path, workspace: Workspace | None, texts: Mapping[Path, str]) -> Project:
     pyproject = root / PYPROJECT
     if not pyproject.is_file():
         raise ConfigError(
             f"no {PYPROJECT} in {root}",
             fix="run shipyard in a Python project's root or pass --source DIR",
         )
-    document = _read_toml(pyproject)
+    document = _read_toml(pyproject, texts)
     project_table = _table(document.get("project", {}), pyproject, "project")
     table, config_file = _shipyard_table(root, document, pyproject)
     config = checked_paths(root, _validate(table, config_file), config_file)
@@ -140,7 +143,7 @@ def _load(root: Path, workspace: Workspace | None) -> Project:
             f"{root} is a uv workspace without {LOCK}: its members cannot be installed as locked",
             fix=f"run `uv lock` in {root} and commit {LOCK}",
         )
-    members = tuple(_load_member(workspace, m, table) for m in workspace.members if m.path != ".")
+    members = tuple(_load_member(workspace, m, table, texts) for m in workspace.members if m.path != ".")
     return replace(
         project,
         workspace=workspace,
@@ -150,15 +153,33 @@ def _load(root: Path, workspace: Workspace | None) -> Project:
     )
 
 
-def _load_member(workspace: Workspace, member: Member, root_table: dict[str, Any]) -> Project:
-    """A member's project: the root's `[tool.shipyard]` with the member's own table over it (by key)."""
+MEMBER_KEYS = ("python", "python_image", "lint", "test", "tools", "compose")
+"""What a workspace member's own table may set: its lint and tests (compose: the file its test
+services come from). Images, scans, publishing and the tier are the workspace's, set at the root."""
+INHERITED_KEYS = ("python", "python_image", "lint", "test", "tools")
+"""What a member takes from the root's table when its own does not set it (by top-level key)."""
+
+
+def _load_member(
+    workspace: Workspace, member: Member, root_table: dict[str, Any], texts: Mapping[Path, str]
+) -> Project:
+    """A member's project: the root's lint/test keys with the member's own table over them (by key)."""
     root = workspace.root / member.path
     pyproject = root / PYPROJECT
-    document = _read_toml(pyproject)
+    document = _read_toml(pyproject, texts)
     project_table = _table(document.get("project", {}), pyproject, "project")
     own, config_file = _shipyard_table(root, document, pyproject)
+    foreign = [key for key in own if key not in MEMBER_KEYS]
+    if foreign:
+        prefix = "tool.shipyard." if config_file.name == PYPROJECT else ""
+        raise ConfigError(
+            f"{config_file}: {prefix}{foreign[0]} is set in a workspace member's table, where only "
+            f"{', '.join(MEMBER_KEYS)} apply",
+            fix=f"move {foreign[0]} to the workspace root's table ({workspace.root / PYPROJECT})",
+        )
+    inherited = {key: value for key, value in root_table.items() if key in INHERITED_KEYS}
     config = checked_paths(
-        root, _validate({**root_table, **own}, config_file), config_file, up_to=workspace.root
+        root, _validate({**inherited, **own}, config_file), config_file, up_to=workspace.root
     )
     version = project_table.get("version")
     return Project(
@@ -173,9 +194,10 @@ def _load_member(workspace: Workspace, member: Member, root_table: dict[str, Any
     )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, texts: Mapping[Path, str] | None = None) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = texts[path] if texts and path in texts else path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", fix="correct the TOML syntax") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -96,8 +96,8 @@ def notes_for(facts: ProjectFacts, keys: tuple[Key, ...]) -> tuple[str, ...]:
         )
     if facts.workspace_members:
         notes.append(
-            f"a uv workspace ({', '.join(facts.workspace_members)}): one set of stages runs for the whole "
-            "workspace from its root, not one per member"
+            f"a uv workspace ({', '.join(facts.workspace_members)}): each member gets its own lint and "
+            "tests (lint-<member>, test-<member>-<python>); `--package NAME` runs one member's"
         )
     existing = [w for w in facts.workflows if w != WORKFLOW_PATH]
     if existing:

@@ -197,11 +197,7 @@ def default_coverage_source(facts: ProjectFacts) -> str | None:
 def _coverage(facts: ProjectFacts) -> list[Key]:
     keys: list[Key] = []
     if default_coverage_source(facts) is None:
-        packages = facts.packages or tuple(
-            f"{member}/{p.parent.relative_to(facts.root / member)}"
-            for member in facts.workspace_members
-            for p in sorted((facts.root / member).glob("src/*/__init__.py"))
-        )
+        packages = facts.packages  # a workspace's members measure their own (init.members)
         if packages:
             keys.append(
                 Key(

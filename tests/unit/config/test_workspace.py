@@ -108,3 +108,20 @@ def test_a_member_without_a_name_is_an_error_naming_the_file(workspace: Path) ->
     (workspace / "packages" / "cli" / "pyproject.toml").write_text('[project]\nversion = "1"\n')
     with pytest.raises(ConfigError, match=r"packages/cli/pyproject\.toml: a uv workspace member needs"):
         load_project(workspace)
+
+
+def test_a_member_takes_the_roots_test_keys_and_may_not_set_the_workspaces(workspace: Path) -> None:
+    root = workspace / "pyproject.toml"
+    root.write_text(f'{ROOT}[tool.shipyard]\ntier = "full"\n[tool.shipyard.test]\nmarkers = "not slow"\n')
+    project = load_project(workspace)
+    core = next(m for m in project.members if m.name == "Core_Lib")
+    assert core.config.test.markers == "not slow"
+    api = next(m for m in project.members if m.name == "api")
+    assert api.config.test.markers is None  # its own test table replaces the root's
+    cli = workspace / "packages" / "cli" / "pyproject.toml"
+    cli.write_text(member("cli", extra='[tool.shipyard.image]\nname = "cli"\n'))
+    with pytest.raises(
+        ConfigError, match=r"tool\.shipyard\.image is set in a workspace member's table"
+    ) as caught:
+        load_project(workspace)
+    assert "workspace root's table" in (caught.value.fix or "")

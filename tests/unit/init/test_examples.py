@@ -58,8 +58,8 @@ def test_init_gives_every_example_the_stages_and_commands_of_its_hand_written_ta
     root = tmp_path / name
     shutil.copytree(EXAMPLES / name, root, ignore=shutil.ignore_patterns(".shipyard", ".venv", "__pycache__"))
     hand = load_project(root)
-    pyproject = root / "pyproject.toml"
-    pyproject.write_text(without_table(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
+    for pyproject in root.rglob("pyproject.toml"):  # a workspace's members have tables too
+        pyproject.write_text(without_table(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     (root / "shipyard.toml").unlink(missing_ok=True)
 
     code, out, err = init(root)

@@ -188,7 +188,7 @@ def test_a_src_layout_project_whose_defaults_fit_gets_an_empty_table_saying_so(
     _assert_round_trip(before, root)
 
 
-def test_a_uv_workspace_measures_its_members_packages(
+def test_a_uv_workspaces_members_measure_their_own_packages_with_no_key(
     write_project: Callable[[dict[str, str]], Path], init: Callable[..., Init], shipyard_table: Table
 ) -> None:
     before = _pyproject(
@@ -206,10 +206,11 @@ def test_a_uv_workspace_measures_its_members_packages(
     )
     code, out, _ = init(root)
     assert code == 0, out
-    assert shipyard_table(root) == {
-        "test": {"coverage_source": ["packages/core/src/core", "packages/web/src/web"]}
-    }
-    assert "note: a uv workspace (packages/core, packages/web)" in out
+    assert shipyard_table(root) == {}  # each member has its own tests, measuring src/<its package>
+    assert "[tool.shipyard]" not in (root / "packages" / "core" / "pyproject.toml").read_text()
+    assert "note: a uv workspace (packages/core, packages/web): each member gets its own" in out
+    ids = open_session(root, Selection()).plan.ids
+    assert {"lint-core", "lint-web", "test-core-3.13", "test-web-3.13"} <= set(ids)
     _assert_round_trip(before, root)
 
 
