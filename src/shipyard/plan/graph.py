@@ -18,6 +18,7 @@ from shipyard.stages.lint import lint_stage
 from shipyard.stages.package import PACKAGE_ID, package_stage
 from shipyard.stages.package_smoke import smoke_stage, smoke_stage_id
 from shipyard.stages.publish import publish_stage
+from shipyard.stages.publish_package import PUBLISH_PACKAGE_ID, publish_package_stage
 from shipyard.stages.sbom import sbom_stage
 from shipyard.stages.scan import history_stage, image_stage, source_stage
 from shipyard.stages.test import test_stage, test_stage_id
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 GROUPS: tuple[str, ...] = ("lint", "test", "package", "build", "sbom", "scan", "compose", "publish")
 """Stage groups in the order they are shown."""
+PUBLISH_IDS: tuple[str, ...] = ("publish", PUBLISH_PACKAGE_ID)
+"""The stages that publish: planned after every gate of the full tier, never part of all_stages."""
 
 
 def host_platform() -> str:
@@ -135,6 +138,8 @@ def _tier_ids(project: Project, tier: Tier) -> list[str]:
     if tier == "full":
         ids += [build_stage_id(p) for p in project.config.image.platforms]
         ids += ["compose", "publish"]
+        if project.config.publish.index:
+            ids.append(PUBLISH_PACKAGE_ID)
     return ids
 
 
@@ -143,7 +148,7 @@ def _resolve_names(names: Iterable[str], stages: dict[str, Stage]) -> list[str]:
     for name in names:
         # a group's name selects the whole group (`package`: the build and every smoke leg)
         group = [s.id for s in stages.values() if s.group == name]
-        if name == "publish" or (name in stages and not group):
+        if name in PUBLISH_IDS or (name in stages and not group):
             chosen.append(name)
             continue
         if not group:
@@ -192,19 +197,28 @@ def build_plan(
         wanted = _only_pythons(wanted, pythons, leg)
     if platforms:
         wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
-    publish = "publish" in wanted
-    if publish:
+    publishing = [w for w in PUBLISH_IDS if w in wanted]
+    if publishing:
         # publishing runs only after every gate of the full pipeline passed
-        wanted += [w for w in _tier_ids(project, "full") if w != "publish"]
-    chosen = _closure((w for w in wanted if w != "publish"), stages)
+        wanted += [w for w in _tier_ids(project, "full") if w not in PUBLISH_IDS]
+    chosen = _closure((w for w in wanted if w not in PUBLISH_IDS), stages)
     ordered = [stages[i] for i in _topological(stages, chosen)]
-    if publish:
-        needs = tuple(s.id for s in ordered)
+    return Plan(stages=(*ordered, *_publish_stages(project, context, stages, ordered, publishing)))
+
+
+def _publish_stages(
+    project: Project, context: PlanContext, stages: dict[str, Stage], gates: list[Stage], wanted: list[str]
+) -> list[Stage]:
+    """The publish stages `wanted` names, each needing every gate; and the builds image publish pushes."""
+    needs = tuple(s.id for s in gates)
+    added: list[Stage] = []
+    if PUBLISH_PACKAGE_ID in wanted:
+        added.append(publish_package_stage(project, needs))
+    if "publish" in wanted:
         built = tuple(p for p in project.config.image.platforms)
-        extra = [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in chosen]
-        ordered += extra
-        ordered.append(publish_stage(project, built, context.tags, needs, git=context.git))
-    return Plan(stages=tuple(ordered))
+        added += [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in needs]
+        added.append(publish_stage(project, built, context.tags, needs, git=context.git))
+    return added
 
 
 def _only_pythons(wanted: list[str], pythons: Sequence[str], leg: Callable[[str], str]) -> list[str]:
