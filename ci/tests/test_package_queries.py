@@ -93,6 +93,8 @@ class PackageEngine:
             dest = Path(str(args["path"]))
             if sels[0] == SOURCE[0] and sels[1] == SOURCE[1] and len(sels) == 3:
                 copy_webapp(dest)
+            elif self.dist and sels[-2] == ("directory", {"path": DIST}):  # dist/ alone (publish-package)
+                shutil.copytree(TOOLS / "package" / "library", dest)
             elif self.dist:
                 shutil.copytree(TOOLS / "package" / "library", dest / DIST, dirs_exist_ok=True)
                 shutil.copyfile(TOOLS / "twine" / "check-passed.txt", dest / TWINE_TXT)
@@ -144,32 +146,12 @@ async def test_package_raises_the_core_verdict_when_no_distribution_was_built(
 # publish-package: dist/ exported from the engine, uploaded by the core ---------------------------
 
 
-class DistEngine:
-    """Exports the recorded package stage's dist/ (examples/library's) wherever it is asked to."""
-
-    def __init__(self) -> None:
-        self.queries: list[list[Selection]] = []
-
-    async def execute(self, ctx: Context, return_type: object = None) -> object:
-        del return_type
-        sels = ctx_chain(ctx)
-        self.queries.append(sels)
-        leaf, args = sels[-1]
-        assert leaf == "export", sels
-        shutil.copytree(TOOLS / "package" / "library", Path(str(args["path"])))
-        return str(args["path"])
-
-
 @pytest.mark.anyio
 async def test_publish_package_exports_dist_from_the_engine_and_hands_it_to_the_core(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    engine = DistEngine()
-
-    async def fake_execute(self: Context, return_type: object = None) -> object:
-        return await engine.execute(self, return_type)
-
-    monkeypatch.setattr(Context, "execute", fake_execute)
+    engine = PackageEngine(dist=True)
+    patch_engine(monkeypatch, engine)
     copy_webapp(tmp_path / "src")
     project = loaded(tmp_path / "src", GIT)
     config = project.project.config.model_copy(

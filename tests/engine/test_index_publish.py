@@ -189,12 +189,18 @@ def test_the_release_lands_on_the_index_and_pip_installs_it_from_there(runs: Run
     assert runs.installed.stdout.split() == [VERSION, "semverlite"]
 
 
-def test_a_second_publish_of_the_version_is_refused_before_any_upload(runs: Runs) -> None:
-    stage = runs.second_stages["publish-package"]
-    assert runs.second.returncode != 0
-    line = str(stage["summary"])
+def _one_line_error(done: subprocess.CompletedProcess[str], stages: dict[str, dict[str, object]]) -> str:
+    """The publish-package verdict of a run that must have failed: one line."""
+    stage = stages["publish-package"]
+    assert done.returncode != 0
     assert stage["status"] == "error", stage
+    line = str(stage["summary"])
     assert "\n" not in line
+    return line
+
+
+def test_a_second_publish_of_the_version_is_refused_before_any_upload(runs: Runs) -> None:
+    line = _one_line_error(runs.second, runs.second_stages)
     assert f"semverlite {VERSION} is already on http://127.0.0.1:{runs.port}/simple/" in line
     assert "(fix: bump the version" in line
     assert runs.after_second == runs.on_index, "the refused publish changed the index"
@@ -203,11 +209,7 @@ def test_a_second_publish_of_the_version_is_refused_before_any_upload(runs: Runs
 
 
 def test_an_index_that_is_down_is_one_line_naming_the_cause(runs: Runs) -> None:
-    stage = runs.down_stages["publish-package"]
-    assert runs.down.returncode != 0
-    line = str(stage["summary"])
-    assert stage["status"] == "error", stage
-    assert "\n" not in line
+    line = _one_line_error(runs.down, runs.down_stages)
     assert f"the index http://127.0.0.1:{runs.port}/simple/ is unreachable" in line
     assert "Connection refused" in line
     assert "(fix: start it" in line

@@ -29,6 +29,8 @@ OK = 200
 NOT_FOUND = 404
 REFUSED = frozenset({401, 403})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+UPLOAD_TIMEOUT = 300.0
+"""Seconds one file's upload may take (a large wheel on a slow link)."""
 CREDENTIALS_FIX = (
     "check SHIPYARD_INDEX_USERNAME and SHIPYARD_INDEX_PASSWORD "
     "(an API token: username __token__, or leave the username unset)"
@@ -87,9 +89,7 @@ class IndexClient:
             headers["Authorization"] = self.credentials.basic()
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - an http(s) URL the config checked
         try:
-            with self._opener.open(request, timeout=self.timeout) as answer:
-                body: bytes = answer.read()
-                content_type = str(answer.headers.get("Content-Type", ""))
+            _, body, content_type = self._send(request, self.endpoints.simple, self.timeout)
         except urllib.error.HTTPError as exc:
             if exc.code == NOT_FOUND or exc.code in REDIRECTS:  # unknown here (a redirect: elsewhere)
                 return ()
@@ -102,8 +102,6 @@ class IndexClient:
                 f"the index {self.endpoints.simple} answered {_problem(exc)} for {url}",
                 fix="check [tool.shipyard.publish] index_url names the index's simple root",
             ) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise self._unreachable(self.endpoints.simple, exc) from exc
         return listed_files(body, content_type, source=url)
 
     def upload(self, distribution: Distribution) -> None:
@@ -118,8 +116,7 @@ class IndexClient:
             headers={"Content-Type": content_type, "Authorization": self.credentials.basic()},
         )
         try:
-            with self._opener.open(request, timeout=max(self.timeout, 300.0)) as answer:
-                status = int(answer.status)
+            status, _, _ = self._send(request, self.endpoints.upload, max(self.timeout, UPLOAD_TIMEOUT))
         except urllib.error.HTTPError as exc:
             if exc.code in REFUSED:
                 raise PublishError(
@@ -135,20 +132,24 @@ class IndexClient:
                 ) from exc
             raise PublishError(
                 f"the index {self.endpoints.upload} refused {distribution.path.name}: {_problem(exc)}",
-                fix="read the index's reason above, fix it and publish a new version",
+                fix="correct what the index names and re-run (a file it kept needs a new version)",
             ) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise self._unreachable(self.endpoints.upload, exc) from exc
         if status != OK:
             raise PublishError(
                 f"the index {self.endpoints.upload} answered {status} to {distribution.path.name}",
                 fix="check that [tool.shipyard.publish] index is a legacy upload endpoint",
             )
 
-    @staticmethod
-    def _unreachable(url: str, exc: Exception) -> IndexUnreachableError:
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        return IndexUnreachableError(
-            f"the index {url} is unreachable: {reason}",
-            fix="start it or check [tool.shipyard.publish] index (and the network), then re-run",
-        )
+    def _send(self, request: urllib.request.Request, endpoint: str, timeout: float) -> tuple[int, bytes, str]:
+        """Status, body and Content-Type; an error status raises HTTPError, no answer is unreachable."""
+        try:
+            with self._opener.open(request, timeout=timeout) as answer:
+                return int(answer.status), answer.read(), str(answer.headers.get("Content-Type", ""))
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, OSError) as exc:
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            raise IndexUnreachableError(
+                f"the index {endpoint} is unreachable: {reason}",
+                fix="start it or check [tool.shipyard.publish] index (and the network), then re-run",
+            ) from exc
