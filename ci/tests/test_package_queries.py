@@ -9,8 +9,10 @@ only when the core's gates passed.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 from dagger import dag
@@ -18,12 +20,17 @@ from dagger.client._core import Context
 from dagger_offline import Selection, chain, ctx_chain, find, sub
 from test_queries import GIT, SOURCE, assert_container_matches_core, copy_webapp
 
+import shipyard_ci.executor
 from shipyard.errors import GateFailedError
-from shipyard.stages.package import PACKAGE_TOOLS, SYFT
+from shipyard.executor import StepContext
+from shipyard.stages.outcome import StageOutcome
+from shipyard.stages.package import PACKAGE_ID, PACKAGE_TOOLS, SYFT
 from shipyard.stages.package_smoke import PACKAGE_IN, smoke_stage_id
 from shipyard.stages.package_verdict import DIST, TWINE_TXT, WHEEL_CONTENTS_TXT
-from shipyard.stages.spec import OUTDIR, ContainerStep
+from shipyard.stages.publish_package import INDEX_PASSWORD, publish_package_stage
+from shipyard.stages.spec import OUTDIR, ContainerStep, IndexPublishStep, Stage
 from shipyard_ci import Shipyard
+from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.session import Loaded, loaded
 from shipyard_ci.translate import command_states, step_container
 
@@ -52,7 +59,7 @@ def test_the_package_container_is_the_core_package_stage(ship: Shipyard, project
     syft = project.project.config.tools["syft"]
     (binary,) = [f for f in find(sels, "withFile") if f["path"] == SYFT]
     assert find(sub(binary["source"]), "from") == [{"address": syft.pinned}]
-    execs = [e["args"] for e in find(sels, "withExec")]
+    execs = [cast("list[str]", e["args"]) for e in find(sels, "withExec")]
     assert execs[1][-len(PACKAGE_TOOLS) :] == list(PACKAGE_TOOLS)
 
 
@@ -86,6 +93,8 @@ class PackageEngine:
             dest = Path(str(args["path"]))
             if sels[0] == SOURCE[0] and sels[1] == SOURCE[1] and len(sels) == 3:
                 copy_webapp(dest)
+            elif self.dist and sels[-2] == ("directory", {"path": DIST}):  # dist/ alone (publish-package)
+                shutil.copytree(TOOLS / "package" / "library", dest)
             elif self.dist:
                 shutil.copytree(TOOLS / "package" / "library", dest / DIST, dirs_exist_ok=True)
                 shutil.copyfile(TOOLS / "twine" / "check-passed.txt", dest / TWINE_TXT)
@@ -132,3 +141,42 @@ async def test_package_raises_the_core_verdict_when_no_distribution_was_built(
     assert lines[0] == "package: error: the build wrote no wheel and sdist in dist/"
     assert [line.split(":")[0] for line in lines[1:]] == [smoke_stage_id(v) for v in PYTHONS]
     assert all(": skipped: " in line for line in lines[1:])
+
+
+# publish-package: dist/ exported from the engine, uploaded by the core ---------------------------
+
+
+@pytest.mark.anyio
+async def test_publish_package_exports_dist_from_the_engine_and_hands_it_to_the_core(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    engine = PackageEngine(dist=True)
+    patch_engine(monkeypatch, engine)
+    copy_webapp(tmp_path / "src")
+    project = loaded(tmp_path / "src", GIT)
+    config = project.project.config.model_copy(
+        update={"publish": project.project.config.publish.model_copy(update={"index": "pypi"})}
+    )
+    stage = publish_package_stage(dataclasses.replace(project.project, config=config), (PACKAGE_ID,))
+    handed: list[tuple[Path, list[str]]] = []
+
+    def core(stage: Stage, step: IndexPublishStep, context: StepContext, dist: Path) -> StageOutcome:
+        del step
+        handed.append((dist, sorted(p.name for p in dist.iterdir())))
+        return StageOutcome(stage_id=stage.id, out_dir=context.out_dir)
+
+    monkeypatch.setattr(shipyard_ci.executor, "run_index_publish", core)
+    package_out = dag.directory().with_new_file("dist/marker", "x")
+    executor = DaggerExecutor(dag.directory(), tmp_path, {INDEX_PASSWORD: dag.set_secret("pw", "PW-VALUE")})
+    executor.outputs[PACKAGE_ID] = package_out
+    out = tmp_path / "out"
+    out.mkdir()
+    context = StepContext(root=tmp_path, files=(), out_dir=out, secrets={INDEX_PASSWORD: "PW-VALUE"})
+    _ = await executor.run(stage, context)
+    ((dist, names),) = handed
+    assert names == sorted(p.name for p in (TOOLS / "package" / "library").iterdir())
+    assert not dist.exists(), "the exported dist/ is removed after the upload"
+    (export,) = [q for q in engine.queries if q[-1][0] == "export"]
+    assert export[:-2] == chain(package_out)
+    assert export[-2:] == [("directory", {"path": DIST}), ("export", {"path": str(dist)})]
+    assert not any("PW-VALUE" in repr(q) for q in engine.queries)

@@ -96,6 +96,15 @@ EXPECTED: dict[str, FnSpec] = {
         },
         False,
     ),
+    "publish_package": (
+        "Run the full graph; when every gate passed, upload the wheel and sdist to the configured index.",
+        str,
+        {
+            "password": (dagger.Secret, None, "Index password or API token, e.g. env://PYPI_TOKEN"),
+            "username": (str, '""', "Index user name; __token__ (for an API token) when unset"),
+        },
+        False,
+    ),
 }
 
 
@@ -112,6 +121,7 @@ CACHE_POLICIES: dict[str, str | None] = {
     "reports": "never",
     "ci": "never",
     "publish": "never",
+    "publish_package": "never",  # an upload: the index's state is no input of the call
 }
 
 
@@ -178,7 +188,19 @@ async def test_full_registration_payload(monkeypatch: pytest.MonkeyPatch) -> Non
     fn_defs = [sub(args["function"]) for args in find(type_def, "withFunction")]
     by_name = {str(find(f, "function")[0]["name"]): f for f in fn_defs}
     assert sorted(by_name) == sorted(
-        ["lint", "test", "package", "build", "sbom", "scan", "compose_test", "reports", "ci", "publish"]
+        [
+            "lint",
+            "test",
+            "package",
+            "build",
+            "sbom",
+            "scan",
+            "compose_test",
+            "reports",
+            "ci",
+            "publish",
+            "publish_package",
+        ]
     )
     policies = {n: find(f, "withCachePolicy") for n, f in by_name.items()}
     assert {n for n, p in policies.items() if p} == {n for n, p in CACHE_POLICIES.items() if p}

@@ -3,7 +3,8 @@
 Each stage's output directory stays a Dagger `Directory` (downstream stages mount it) and is also
 exported into the module runtime's filesystem, where the core's evaluate functions and report
 writers read it. Image archives stay in the engine: a build stage exports only its metadata, and
-publish exports the archives it pushes for the core's OCI client.
+publish exports the archives it pushes for the core's OCI client (publish-package, the dist/ it
+uploads, for the core's index client).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import anyio.to_thread
 import dagger
 from dagger import dag
 
+from shipyard.publish.index_run import run_index_publish
 from shipyard.publish.run import run_publish
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
 from shipyard.stages.compose import setup_error
@@ -38,10 +40,11 @@ from shipyard.stages.spec import (
     BuildStep,
     ComposeStep,
     ContainerStep,
+    IndexPublishStep,
     PublishStep,
 )
 from shipyard_ci import compose, services
-from shipyard_ci.publish import DaggerSigner, publish_inputs
+from shipyard_ci.publish import DaggerSigner, export_dist, publish_inputs
 from shipyard_ci.translate import (
     build_container,
     command_states,
@@ -119,7 +122,9 @@ class DaggerExecutor:
             return await self._run_build(stage, action, context)
         if isinstance(action, ComposeStep):
             return await self._run_compose(stage, action, context)
-        return await self._run_publish(stage, action, context)
+        if isinstance(action, PublishStep):
+            return await self._run_publish(stage, action, context)
+        return await self._run_index_publish(stage, action, context)
 
     async def restore(self, stage: Stage, out_dir: Path) -> None:
         """Nothing to restore: the engine's own cache makes repeated stages cheap."""
@@ -220,6 +225,15 @@ class DaggerExecutor:
                 sbom = self.outputs["sbom"].file(CYCLONEDX_JSON)
                 signer = DaggerSigner(publish_params(stage.params), sbom, self.secrets)
             call = functools.partial(run_publish, stage, step, context, inputs, signer)
+            return await anyio.to_thread.run_sync(call)
+
+    async def _run_index_publish(
+        self, stage: Stage, step: IndexPublishStep, context: StepContext
+    ) -> StageOutcome:
+        """The core's upload, with the package stage's dist/ exported from the engine."""
+        with tempfile.TemporaryDirectory(prefix="shipyard-dist-") as scratch:
+            dist = await export_dist(step, self.outputs, Path(scratch))
+            call = functools.partial(run_index_publish, stage, step, context, dist)
             return await anyio.to_thread.run_sync(call)
 
     async def _run_compose(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:

@@ -12,7 +12,7 @@ import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
 from shipyard.errors import GateFailedError
-from shipyard.plan.graph import Plan, tier_named
+from shipyard.plan.graph import PUBLISH_IDS, Plan, tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
@@ -20,6 +20,7 @@ from shipyard.stages.build import build_stage_id
 from shipyard.stages.package import PACKAGE_ID
 from shipyard.stages.package_verdict import DIST
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
+from shipyard.stages.publish_package import INDEX_PASSWORD, INDEX_USERNAME, PUBLISH_PACKAGE_ID
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import LOG_FILE, OUTDIR, BuildStep, ContainerStep, Stage
 from shipyard_ci.executor import DaggerExecutor
@@ -150,7 +151,7 @@ class Shipyard:
     ) -> tuple[RunState, DaggerExecutor]:
         """Run the core's plan for a selection with the core runner; every independent stage at once.
 
-        Publish runs only when it was selected by name (`publish`), with its secrets.
+        Publishing runs only when selected by name (`publish`, `publish-package`), with its secrets.
         """
         plan = self.plan_for(project, stages, tier=tier, pythons=pythons)
         executor = self.executor(project, secrets)
@@ -175,7 +176,7 @@ class Shipyard:
         plan = project.plan(
             tier=tier_named(tier) if tier else None, names=stages, pythons=pythons, packages=packages
         )
-        return plan if "publish" in stages else plan.without(("publish",))
+        return plan if set(PUBLISH_IDS) & set(stages) else plan.without(("publish",))
 
     def stage_container(
         self, project: Loaded, stage: Stage, images: dict[str, dagger.Container]
@@ -341,4 +342,20 @@ class Shipyard:
         # the core's OCI client pushes from this runtime: it reads the values here, never in a query
         values = {REGISTRY_USERNAME: username} | {name: await s.plaintext() for name, s in secrets.items()}
         state, _ = await self.run(project, ("publish",), secrets=secrets, values=values)
+        return verdict(state)
+
+    @cached("never")  # uploads to an index whose state is not an input
+    async def publish_package(
+        self,
+        password: Annotated[dagger.Secret, Doc("Index password or API token, e.g. env://PYPI_TOKEN")],
+        username: Annotated[str, Doc("Index user name; __token__ (for an API token) when unset")] = "",
+    ) -> str:
+        """Run the full graph; when every gate passed, upload the wheel and sdist to the configured index."""
+        project = await self.loaded()
+        secrets = {INDEX_PASSWORD: password}
+        # the core's index client uploads from this runtime: it reads the value here, never in a query
+        values = {INDEX_PASSWORD: await password.plaintext()} | (
+            {INDEX_USERNAME: username} if username else {}
+        )
+        state, _ = await self.run(project, (PUBLISH_PACKAGE_ID,), secrets=secrets, values=values)
         return verdict(state)

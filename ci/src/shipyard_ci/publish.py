@@ -1,8 +1,9 @@
-"""Publishing on Dagger: the core's publish (shipyard.publish) with the engine's archives and a signer.
+"""Publishing on Dagger: the core's publish (shipyard.publish) with the engine's files and a signer.
 
 The core decides every tag, the order and the rollback; this module only
 - exports each build stage's image archive from the engine into the module runtime, where the
-  core's OCI client pushes it by digest, and
+  core's OCI client pushes it by digest (and the package stage's dist/, which the core's index
+  client uploads), and
 - runs the cosign commands the core asks for in a container: the binary copied out of the pinned
   cosign image, the key mounted as a secret file owned by the user the exec runs as, the registry
   password and COSIGN_PASSWORD as secret variables that cosign's shell wrapper reads itself.
@@ -32,6 +33,7 @@ from dagger import dag
 from shipyard.publish.run import PublishInputs
 from shipyard.publish.signing import CosignRun, SignerPaths
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
+from shipyard.stages.package_verdict import DIST
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import ToolBinary
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from shipyard.publish.secrets import Secrets
     from shipyard.publish.signing import CosignCommand
     from shipyard.stages.publish import PublishParams
-    from shipyard.stages.spec import PublishStep
+    from shipyard.stages.spec import IndexPublishStep, PublishStep
 
 SIGNER_USER = "0"
 """The user the signing exec runs as; the key mount is owned by the same user."""
@@ -144,3 +146,10 @@ async def publish_inputs(
         metadata={b: context.upstream[b] / METADATA_JSON for b in step.images_from},
         sbom=sbom / CYCLONEDX_JSON if sbom else None,
     )
+
+
+async def export_dist(step: IndexPublishStep, outputs: Mapping[str, dagger.Directory], scratch: Path) -> Path:
+    """Export the package stage's dist/ from the engine into `scratch`, for the core's index client."""
+    target = scratch / DIST
+    _ = await outputs[step.dist_from].directory(DIST).export(str(target))
+    return target

@@ -23,6 +23,7 @@ from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
 from shipyard.session import Selection, Session, open_session
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
+from shipyard.stages.publish_package import INDEX_PASSWORD, INDEX_USERNAME
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import BuildStep
 
@@ -84,12 +85,22 @@ def needs_engine(session: Session, *, use_cache: bool) -> bool:
     return False
 
 
-SECRET_VARIABLES = (REGISTRY_USERNAME, REGISTRY_PASSWORD, COSIGN_KEY, COSIGN_PASSWORD)
+SECRET_VARIABLES = (
+    REGISTRY_USERNAME,
+    REGISTRY_PASSWORD,
+    COSIGN_KEY,
+    COSIGN_PASSWORD,
+    INDEX_USERNAME,
+    INDEX_PASSWORD,
+)
 """Environment variables handed to the executor as secrets (never printed, never in argv)."""
 
 
 def secrets_from_env() -> dict[str, str]:
-    """The publish secrets the user exported (COSIGN_KEY may be the key's PEM text or its path)."""
+    """The publish secrets the user exported (COSIGN_KEY may be the key's PEM text or its path).
+
+    The image publish reads the registry and cosign ones, publish-package the index ones.
+    """
     return {name: os.environ[name] for name in SECRET_VARIABLES if name in os.environ}
 
 

@@ -184,6 +184,41 @@ class PublishConfig(_Model):
     """Tags that must not already exist in the registry (preflight refuses to overwrite them)."""
     sign: bool = True
     """Sign the digest with cosign and attach the SBOM as an attestation."""
+    index: str | None = None
+    """Where the publish-package stage uploads the package stage's wheel and sdist: `pypi`, or the
+    URL of an index's legacy upload endpoint (e.g. `http://127.0.0.1:8099/` for pypiserver). Unset:
+    no package is published."""
+    index_url: str | None = None
+    """The index's simple (PEP 503/691) URL, read to refuse a version that is already there; unset
+    it is `https://pypi.org/simple/` for `pypi`, else `simple/` under the upload URL (pypiserver)."""
+
+    @field_validator("index")
+    @classmethod
+    def _index_is_pypi_or_a_url(cls, value: str | None) -> str | None:
+        if value is not None and value != "pypi" and not _is_http_url(value):
+            msg = f"index must be 'pypi' or an http(s) upload URL, not {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("index_url")
+    @classmethod
+    def _index_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not _is_http_url(value):
+            msg = f"index_url must be an http(s) URL of a simple index, not {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _index_url_needs_an_index(self) -> PublishConfig:
+        if self.index_url is not None and self.index is None:
+            msg = "index_url is set but index is not: set index to 'pypi' or the upload URL"
+            raise ValueError(msg)
+        return self
+
+
+def _is_http_url(value: str) -> bool:
+    scheme, _, rest = value.partition("://")
+    return scheme in {"http", "https"} and bool(rest.split("/", 1)[0])
 
 
 class ShipyardConfig(_Model):

@@ -17,10 +17,10 @@ from shipyard.docker.compose_step import ComposeRunner
 from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache, ToolVolumes
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
-from shipyard.docker.publish_step import PublishRunner
+from shipyard.docker.publish_step import PublishRunner, index_publish
 from shipyard.docker.services_step import run_with_services
 from shipyard.stages.build import IMAGE_TAR
-from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep
+from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep, PublishStep
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,8 +64,10 @@ class DockerExecutor:
             call = functools.partial(run_build, self.client, stage, action, context)
         elif isinstance(action, ComposeStep):
             call = functools.partial(self.compose.run, stage, action, context)
-        else:
+        elif isinstance(action, PublishStep):
             call = functools.partial(self.publisher.run, stage, action, context)
+        else:
+            call = functools.partial(index_publish, stage, action, context)
         return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
 
     async def restore(self, stage: Stage, out_dir: Path) -> None:

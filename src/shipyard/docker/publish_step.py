@@ -1,4 +1,4 @@
-"""The Docker executor's side of publishing: the build archives on disk and cosign on this host.
+"""The Docker executor's side of publishing: the build archives and dist/ on disk, cosign on this host.
 
 Every rule of publishing (tags, immutability, order, rollback) is the core's (shipyard.publish);
 this module hands the core the archives the build stages wrote and a signer that runs the cosign
@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.errors import PublishError
+from shipyard.publish.index_run import run_index_publish
 from shipyard.publish.run import PublishInputs, run_publish
 from shipyard.publish.signing import CosignRun, SignerPaths
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
+from shipyard.stages.package_verdict import DIST
 from shipyard.stages.publish import publish_params
 from shipyard.stages.sbom import CYCLONEDX_JSON
 from shipyard.stages.spec import ToolBinary
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from shipyard.publish.secrets import Secrets
     from shipyard.publish.signing import CosignCommand
     from shipyard.stages.outcome import StageOutcome
-    from shipyard.stages.spec import PublishStep, Stage
+    from shipyard.stages.spec import IndexPublishStep, PublishStep, Stage
 
 COSIGN_TIMEOUT = 600.0
 PASS_ENV = (
@@ -136,3 +138,8 @@ class PublishRunner:
             path.write_bytes(data)
             path.chmod(0o700)
         return path
+
+
+def index_publish(stage: Stage, step: IndexPublishStep, context: StepContext) -> StageOutcome:
+    """Hand the core the package stage's dist/ folder, where that stage wrote it on this host."""
+    return run_index_publish(stage, step, context, context.upstream[step.dist_from] / DIST)

@@ -18,6 +18,7 @@ from shipyard.stages.lint import lint_stage
 from shipyard.stages.package import PACKAGE_ID, package_stage
 from shipyard.stages.package_smoke import smoke_stage, smoke_stage_id
 from shipyard.stages.publish import publish_stage
+from shipyard.stages.publish_package import PUBLISH_PACKAGE_ID, publish_package_stage
 from shipyard.stages.sbom import sbom_stage
 from shipyard.stages.scan import history_stage, image_stage, source_stage
 from shipyard.stages.test import test_stage, test_stage_id
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 GROUPS: tuple[str, ...] = ("lint", "test", "package", "build", "sbom", "scan", "compose", "publish")
 """Stage groups in the order they are shown."""
+PUBLISH_IDS: tuple[str, ...] = ("publish", PUBLISH_PACKAGE_ID)
+"""The stages that publish: planned after every gate of the full tier, never part of all_stages."""
 
 
 def host_platform() -> str:
@@ -158,6 +161,8 @@ def _tier_ids(project: Project, tier: Tier) -> list[str]:
     if tier == "full":
         ids += [build_stage_id(p) for p in project.config.image.platforms]
         ids += ["compose", "publish"]
+        if project.config.publish.index:
+            ids.append(PUBLISH_PACKAGE_ID)
     return list(dict.fromkeys(ids))
 
 
@@ -166,7 +171,7 @@ def _resolve_names(names: Iterable[str], stages: dict[str, Stage]) -> list[str]:
     for name in names:
         # a group's name selects the whole group (`package`: the build and every smoke leg)
         group = [s.id for s in stages.values() if s.group == name]
-        if name == "publish" or (name in stages and not group):
+        if name in PUBLISH_IDS or (name in stages and not group):
             chosen.append(name)
             continue
         if not group:
@@ -221,19 +226,28 @@ def build_plan(
     wanted = _only_packages(wanted, _packages(project, packages), stages)
     if platforms:
         wanted = [w for w in wanted if not w.startswith("build-")] + [build_stage_id(p) for p in platforms]
-    publish = "publish" in wanted
-    if publish:
+    publishing = [w for w in PUBLISH_IDS if w in wanted]
+    if publishing:
         # publishing runs only after every gate of the full pipeline passed
-        wanted += [w for w in _tier_ids(project, "full") if w != "publish"]
-    chosen = _closure((w for w in wanted if w != "publish"), stages)
+        wanted += [w for w in _tier_ids(project, "full") if w not in PUBLISH_IDS]
+    chosen = _closure((w for w in wanted if w not in PUBLISH_IDS), stages)
     ordered = [stages[i] for i in _topological(stages, chosen)]
-    if publish:
-        needs = tuple(s.id for s in ordered)
+    return Plan(stages=(*ordered, *_publish_stages(project, context, stages, ordered, publishing)))
+
+
+def _publish_stages(
+    project: Project, context: PlanContext, stages: dict[str, Stage], gates: list[Stage], wanted: list[str]
+) -> list[Stage]:
+    """The publish stages `wanted` names, each needing every gate; and the builds image publish pushes."""
+    needs = tuple(s.id for s in gates)
+    added: list[Stage] = []
+    if PUBLISH_PACKAGE_ID in wanted:
+        added.append(publish_package_stage(project, needs))
+    if "publish" in wanted:
         built = tuple(p for p in project.config.image.platforms)
-        extra = [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in chosen]
-        ordered += extra
-        ordered.append(publish_stage(project, built, context.tags, needs, git=context.git))
-    return Plan(stages=tuple(ordered))
+        added += [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in needs]
+        added.append(publish_stage(project, built, context.tags, needs, git=context.git))
+    return added
 
 
 def _only_pythons(wanted: list[str], pythons: Sequence[str], stages: Mapping[str, Stage]) -> list[str]:
@@ -246,7 +260,8 @@ def _only_pythons(wanted: list[str], pythons: Sequence[str], stages: Mapping[str
         return wanted
 
     def family(stage_id: str) -> str | None:
-        version = stages[stage_id].params.get("python")
+        stage = stages.get(stage_id)  # publish stages are planned apart (_publish_stages)
+        version = stage.params.get("python") if stage is not None else None
         return stage_id.removesuffix(f"-{version}") if version else None
 
     families = {family(w) for w in wanted} - {None}
@@ -271,7 +286,9 @@ def _only_packages(wanted: list[str], packages: tuple[str, ...], stages: Mapping
     """The selection without the lint and test stages of members other than `packages`."""
     if not packages:
         return wanted
-    return [w for w in wanted if stages[w].params.get(PACKAGE_PARAM, packages[0]) in packages]
+    return [
+        w for w in wanted if w not in stages or stages[w].params.get(PACKAGE_PARAM, packages[0]) in packages
+    ]
 
 
 def _version_key(version: str) -> tuple[int, ...]:

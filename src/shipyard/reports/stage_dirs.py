@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from shipyard.plan.graph import GROUPS, all_stages
+from shipyard.plan.graph import GROUPS, PUBLISH_IDS, all_stages
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -20,13 +20,12 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
     from shipyard.plan.graph import PlanContext
 
-PUBLISH = "publish"
 _PREFIXES = tuple(f"{group}-" for group in GROUPS)
 
 
 def project_stage_ids(project: Project, context: PlanContext) -> frozenset[str]:
     """Every stage id the project has, whichever stages a run selects."""
-    return frozenset({*all_stages(project, context), PUBLISH})
+    return frozenset({*all_stages(project, context), *PUBLISH_IDS})
 
 
 def is_stage_id(name: str) -> bool:

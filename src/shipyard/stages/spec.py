@@ -266,7 +266,21 @@ class PublishStep:
     kind: Literal["publish"] = "publish"
 
 
-Action = ContainerStep | BuildStep | ComposeStep | PublishStep
+@dataclass(frozen=True)
+class IndexPublishStep:
+    """Upload the distributions an upstream stage wrote to a package index (the core does the upload)."""
+
+    upload_url: str
+    """The index's legacy upload endpoint."""
+    simple_url: str
+    """The index's simple root, read to refuse a version it already has."""
+    dist_from: str
+    """The stage whose output folder holds the distributions (in its `dist/`)."""
+    secrets: tuple[SecretRef, ...]
+    kind: Literal["index-publish"] = "index-publish"
+
+
+Action = ContainerStep | BuildStep | ComposeStep | PublishStep | IndexPublishStep
 Evaluate = Callable[["StageOutcome"], "StageResult"]
 
 
