@@ -8,11 +8,12 @@ and an edit in one member re-runs only that member's stages and its dependents'.
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.engine.helpers import git_copy, shipyard, summary
+from tests.engine.helpers import EXAMPLES, git_copy, git_init, shipyard, summary
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,3 +72,23 @@ def test_source_on_a_member_runs_the_workspace_for_that_member(tmp_path: Path) -
     assert wrong.returncode == 2
     assert "--package 'ledger' names no workspace member" in wrong.stderr
     assert "ledger-api, ledger-core" in wrong.stderr
+
+
+def test_a_directory_of_packages_tests_each_with_its_own_installer(tmp_path: Path) -> None:
+    root = tmp_path / "monorepo"
+    for example, folder in (("library", "libs/semverlite"), ("modern", "libs/tsafe")):
+        shutil.copytree(
+            EXAMPLES / example, root / folder, ignore=shutil.ignore_patterns(".shipyard", ".venv")
+        )
+    pyproject = (
+        root / "libs" / "semverlite" / "pyproject.toml"
+    )  # the tier is the repository's, not a package's
+    pyproject.write_text(pyproject.read_text().replace('tier = "extended"\n', ""))
+    git_init(root)
+    done = shipyard("run", "lint", "test", "--source", str(root), "--python", "3.13", "--python", "3.15")
+    stages = summary(root)
+    assert done.returncode == 0, ({k: v["summary"] for k, v in stages.items()}, done.stderr[-3000:])
+    assert set(stages) == {"lint-semverlite", "test-semverlite-3.13", "lint-tsafe", "test-tsafe-3.15"}
+    logs = {leg: (root / ".shipyard" / "out" / leg / "log.txt").read_text() for leg in stages}
+    assert "pip install" in logs["test-semverlite-3.13"]  # its requirements file, in its folder
+    assert "sync --locked --python" in logs["test-tsafe-3.15"]  # its own uv.lock

@@ -63,8 +63,8 @@ class Project:
 
     @property
     def lock_root(self) -> Path:
-        """Where the project's uv.lock is: the workspace root for a member."""
-        return self.workspace.root if self.workspace is not None else self.root
+        """Where the project's uv.lock is: the workspace root for a uv workspace's member."""
+        return self.workspace.root if self.workspace is not None and self.workspace.locked else self.root
 
     @property
     def has_uv_lock(self) -> bool:
@@ -107,7 +107,7 @@ def load_project(source: Path, *, texts: Mapping[Path, str] | None = None) -> Pr
     root = source.resolve()
     if not root.is_dir():
         raise ConfigError(f"{source} is not a directory", fix="pass --source with a project directory")
-    workspace = find_workspace(root) if (root / PYPROJECT).is_file() else None
+    workspace = find_workspace(root)
     if workspace is not None and workspace.root != root:
         member = workspace.at(root.relative_to(workspace.root).as_posix())
         return replace(_load(workspace.root, workspace, texts), focus=member.name if member else None)
@@ -116,6 +116,8 @@ def load_project(source: Path, *, texts: Mapping[Path, str] | None = None) -> Pr
 
 def _load(root: Path, workspace: Workspace | None, texts: Mapping[Path, str]) -> Project:
     pyproject = root / PYPROJECT
+    if workspace is not None and not workspace.locked:
+        return _load_directory(root, workspace, texts)
     if not pyproject.is_file():
         raise ConfigError(
             f"no {PYPROJECT} in {root}",
@@ -150,6 +152,26 @@ def _load(root: Path, workspace: Workspace | None, texts: Mapping[Path, str]) ->
         members=members,
         virtual=workspace.virtual,
         member=workspace.at(".") if not workspace.virtual else None,
+    )
+
+
+def _load_directory(root: Path, workspace: Workspace, texts: Mapping[Path, str]) -> Project:
+    """A directory of packages: the workspace's table in its shipyard.toml (if any), then each package."""
+    standalone = root / SHIPYARD_TOML
+    table = _read_toml(standalone, texts) if standalone.is_file() else {}
+    config = checked_paths(root, _validate(table, standalone), standalone)
+    project = Project(
+        root=root,
+        name=root.name,
+        version="0.0.0",
+        config=config,
+        config_file=standalone,
+        pythons=_pythons_allowed(config.python, None, root / PYPROJECT, standalone),
+        workspace=workspace,
+        virtual=True,
+    )
+    return replace(
+        project, members=tuple(_load_member(workspace, m, table, texts) for m in workspace.members)
     )
 
 

@@ -9,7 +9,7 @@ from a member, and so does shipyard: `--source packages/api` runs the workspace,
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -44,10 +44,13 @@ class Member:
 
 @dataclass(frozen=True)
 class Workspace:
-    """A uv workspace: its root and its members."""
+    """A uv workspace (one lock for all members), or a folder of packages each with its own install."""
 
     root: Path
     members: tuple[Member, ...]
+    locked: bool = True
+    """A uv workspace: members install from the root's lock (`uv sync --package`). False for a
+    directory of separate packages (no pyproject.toml at the root): each installs on its own."""
 
     @property
     def virtual(self) -> bool:
@@ -81,18 +84,33 @@ class Workspace:
         return tuple(m for m in self.members if member in self.closure(m))
 
     def reads(self) -> tuple[str, ...]:
-        """The files `uv sync --locked` reads before any source: root files and members' pyprojects."""
+        """The files `uv sync --locked` reads before any source: root files and members' pyprojects.
+
+        None of them for a directory of separate packages: each member's install reads its own.
+        """
+        if not self.locked:
+            return ()
         members = [f"{m.path}/pyproject.toml" for m in self.members if m.path != "."]
         return (*ROOT_FILES, *members)
+
+
+PACKAGE_GLOBS = ("*/pyproject.toml", "*/*/pyproject.toml")
+"""Where a directory of packages (a monorepo without a workspace) keeps them: one or two levels down."""
+NOT_PACKAGES = frozenset(
+    {".git", ".venv", "venv", ".tox", ".nox", "node_modules", ".shipyard", "build", "dist"}
+)
 
 
 def find_workspace(directory: Path) -> Workspace | None:
     """The uv workspace `directory` belongs to (as its root or a member), or None.
 
     Walks up from `directory` as uv does; a workspace whose members do not include `directory`
-    is not its workspace (uv then treats the project as standalone too).
+    is not its workspace (uv then treats the project as standalone too). A directory with no
+    pyproject.toml of its own whose subfolders hold packages is a directory of packages.
     """
     start = directory.resolve()
+    if not (start / "pyproject.toml").is_file():
+        return _directory_of_packages(start)
     for candidate in (start, *start.parents):
         # a broken pyproject.toml above the project is not the project's: uv would stop there too
         data = _toml(candidate / "pyproject.toml", strict=candidate == start)
@@ -104,6 +122,22 @@ def find_workspace(directory: Path) -> Workspace | None:
             return workspace if workspace.members else None
         return workspace if workspace.at(start.relative_to(candidate).as_posix()) else None
     return None
+
+
+def _directory_of_packages(root: Path) -> Workspace | None:
+    paths = sorted(
+        {
+            p.parent.relative_to(root).as_posix()
+            for pattern in PACKAGE_GLOBS
+            for p in root.glob(pattern)
+            if not NOT_PACKAGES & set(p.relative_to(root).parts) and "project" in _toml(p, strict=False)
+        }
+    )
+    # a package inside another package is that package's business (a test fixture, say)
+    outer = [p for p in paths if not any(p.startswith(f"{other}/") for other in paths)]
+    if not outer:
+        return None
+    return replace(_members(root, {p: _toml(root / p / "pyproject.toml") for p in outer}), locked=False)
 
 
 def _workspace(root: Path, data: dict[str, object], table: dict[str, object]) -> Workspace:
@@ -119,6 +153,11 @@ def _workspace(root: Path, data: dict[str, object], table: dict[str, object]) ->
     documents = {path: _toml(root / path / "pyproject.toml") for path in paths}
     if "project" in data:
         documents = {".": data, **documents}
+    return _members(root, documents)
+
+
+def _members(root: Path, documents: dict[str, dict[str, object]]) -> Workspace:
+    """The members of these pyproject documents (by folder), each with the members it depends on."""
     names: dict[str, str] = {
         canonicalize_name(str(_table(doc, "project").get("name", ""))): path
         for path, doc in documents.items()

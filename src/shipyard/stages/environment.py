@@ -43,7 +43,12 @@ def uv_reads(project: Project) -> tuple[str, ...] | None:
     A project whose dependencies are computed by its build backend (`dynamic`) needs the source.
     """
     workspace = project.workspace
-    if workspace is not None and project.member is not None and project.member.path != ".":
+    if (
+        workspace is not None
+        and workspace.locked
+        and project.member is not None
+        and project.member.path != "."
+    ):
         # a member's setup reads the workspace's root files and every member's pyproject.toml
         members = (_toml(workspace.root / m.path / "pyproject.toml") for m in workspace.members)
         return None if any(_dynamic_dependencies(data) for data in members) else workspace.reads()

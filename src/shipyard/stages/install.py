@@ -95,8 +95,9 @@ def _uv_setup(project: Project, version: str) -> Setup:
         "UV_NO_PROGRESS": "1",
     }
     # a workspace member installs from the workspace root, as that member (uv finds the root upward)
-    member = project.member
-    package = ("--package", project.name) if member is not None and member.path != "." else ()
+    member, workspace = project.member, project.workspace
+    locked = workspace is not None and workspace.locked and member is not None and member.path != "."
+    package = ("--package", project.name) if locked else ()
     sync = (UV, "sync", "--locked", *package, "--python", f"python{version}", *groups, *extras)
     reads = uv_reads(project)
     coverage = Command(

@@ -47,7 +47,12 @@ def in_workspace(stage: Stage, project: Project) -> Stage:
             file = posixpath.normpath(posixpath.join(member.path, services.file))
             services = TestServices(file=file, names=services.names, timeout=services.timeout)
             also += [file, posixpath.join(posixpath.dirname(file), ".env")]
-        action = replace(action, tree=WORKDIR, workdir=f"{WORKDIR}/{member.path}", services=services)
+        environment = action.environment
+        if environment is not None and not workspace.locked:  # its own files, read from its folder
+            reads = tuple(f"{member.path}/{path}" for path in environment.reads)
+            environment = replace(environment, reads=reads)
+        workdir = f"{WORKDIR}/{member.path}"
+        action = replace(action, tree=WORKDIR, workdir=workdir, services=services, environment=environment)
     return replace(
         stage,
         id=member_stage_id(stage.id, project.name),

@@ -130,3 +130,48 @@ def test_the_lock_re_runs_every_members_tests(workspace: Path) -> None:
         "test-ledger-core-3.14",
         "test-ledger-core-3.15",
     }
+
+
+def test_a_directory_of_packages_gives_each_its_own_stages_and_install(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    project = '[project]\nname = "{}"\nversion = "1"\nrequires-python = ">=3.13"\n'
+    root = write_project(
+        {
+            "libs/alpha/pyproject.toml": project.format("alpha"),
+            "libs/alpha/uv.lock": "version = 1\n",
+            "libs/alpha/src/alpha/__init__.py": "",
+            "tools/beta/pyproject.toml": project.format("beta")
+            + '[tool.shipyard.test]\nrequirements = ["requirements-dev.txt"]\n',
+            "tools/beta/requirements-dev.txt": "pytest==8.4.2\n",
+            "tools/beta/beta.py": "",
+            "tools/beta/tests/fixture/pyproject.toml": project.format("fixture"),  # inside a package
+            "node_modules/x/pyproject.toml": project.format("x"),
+        }
+    )
+    loaded = load_project(root)
+    assert [m.name for m in loaded.members] == ["alpha", "beta"]
+    ids = plan(loaded, names=("lint", "test")).ids
+    assert ids == ("lint-alpha", "test-alpha-3.13", "test-alpha-3.14", "test-alpha-3.15", "lint-beta",
+                   "test-beta-3.13", "test-beta-3.14", "test-beta-3.15")  # fmt: skip
+    alpha = plan(loaded, names=("test",), pythons=("3.13",), packages=("alpha",)).get("test-alpha-3.13")
+    step = alpha.action
+    assert isinstance(step, ContainerStep)
+    assert step.workdir == "/src/libs/alpha"
+    sync = next(c.argv for c in step.commands if c.label == "install")
+    assert "--package" not in sync  # its own lock, in its own folder
+    assert step.environment is not None
+    assert step.environment.reads == ("libs/alpha/pyproject.toml", "libs/alpha/uv.lock")
+    beta = plan(loaded, names=("test",), pythons=("3.13",), packages=("beta",)).get("test-beta-3.13")
+    assert isinstance(beta.action, ContainerStep)
+    assert beta.action.environment is not None
+    assert beta.action.environment.reads == ("tools/beta/requirements-dev.txt",)
+    before = digests(root)
+    (root / "tools" / "beta" / "beta.py").write_text("X = 1\n")
+    after = digests(root)
+    assert {s for s in before if before[s] != after[s] and s.startswith(("lint", "test"))} == {
+        "lint-beta",
+        "test-beta-3.13",
+        "test-beta-3.14",
+        "test-beta-3.15",
+    }
