@@ -85,7 +85,8 @@ def assert_container_matches_core(sels: list[Selection], stage: Stage, project: 
         assert find(sels, "withWorkdir") == [{"path": step.workdir}]
     else:  # the setup's files, its commands, then the source (test_the_install_exec_reads_no_source)
         reads = [path for path in step.environment.reads if path in files]
-        assert dirs[1] == {"path": step.files_dir, "source": [*SOURCE, ("filter", {"include": reads})]}
+        setup = [*SOURCE, ("filter", {"include": reads})] if reads else [("directory", {})]
+        assert dirs[1] == {"path": step.files_dir, "source": setup}
         assert dirs[2] == source
         assert find(sels, "withWorkdir") == [{"path": step.workdir}] * 2
     execs = find(sels, "withExec")

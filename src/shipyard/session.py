@@ -111,6 +111,16 @@ def plan_context(
     )
 
 
+def focus_note(project: Project) -> str | None:
+    """What a user who gave `--source` on a workspace member should know: the run is the workspace's."""
+    if project.focus is None:
+        return None
+    return (
+        f"{project.focus} is a member of the workspace at {project.root}: its stages run from there "
+        f"(reports in {project.root / STATE_DIR}); --package {project.focus} selects it"
+    )
+
+
 def open_session(source: Path, selection: Selection, *, out: Path | None = None) -> Session:
     """Load the project and plan the run."""
     project = load_project(source)

@@ -67,6 +67,7 @@ def test_source_on_a_member_runs_the_workspace_for_that_member(tmp_path: Path) -
     stages = summary(project)  # the workspace's reports: the run is the workspace's
     assert done.returncode == 0, ({k: v["summary"] for k, v in stages.items()}, done.stderr[-3000:])
     assert set(stages) == {"test-ledger-core-3.14"}
+    assert "ledger-core is a member of the workspace at" in done.stderr
     assert stages["test-ledger-core-3.14"]["status"] == "passed"
     wrong = shipyard("run", "test", "--source", str(project), "--package", "ledger")
     assert wrong.returncode == 2

@@ -12,7 +12,7 @@ from shipyard.cli.live import output_console
 from shipyard.cli.options import selection_options
 from shipyard.gitinfo import changed_paths
 from shipyard.plan.changes import affected
-from shipyard.session import Selection, Session, open_session
+from shipyard.session import Selection, Session, focus_note, open_session
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,6 +61,8 @@ def command(
         skip=skip,
     )
     session = open_session(source, selection)
+    if note := focus_note(session.project):
+        click.echo(f"note: {note}", err=True)
     verdicts = _verdicts(session, since)
     waves = session.plan.layers()
     if as_json:

@@ -21,7 +21,7 @@ from shipyard.reports.stage_dirs import project_stage_ids
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
-from shipyard.session import Selection, Session, open_session
+from shipyard.session import Selection, Session, focus_note, open_session
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.publish_package import INDEX_PASSWORD, INDEX_USERNAME
 from shipyard.stages.result import StageResult, Status
@@ -194,6 +194,8 @@ def command(
         skip=skip,
     )
     session = open_session(source, selection, out=out)
+    if note := focus_note(session.project):
+        click.echo(f"note: {note}", err=True)
     _check_writable(session.out_root)
     console = output_console(stderr=as_json)
     state = RunState(
