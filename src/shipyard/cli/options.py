@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from shipyard.config.models import PLATFORMS, PYTHON_VERSIONS, TIERS
+from shipyard.session import Selection, focus_note, open_session
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from shipyard.session import Session
 
 
 def stage_options(func: Callable[..., object]) -> Callable[..., object]:
@@ -65,3 +68,29 @@ def selection_options(func: Callable[..., object]) -> Callable[..., object]:
     for option in reversed(options):
         func = option(func)
     return stage_options(func)
+
+
+def open_selected(
+    source: Path,
+    *,
+    stages: tuple[str, ...],
+    tier: str | None,
+    pythons: tuple[str, ...],
+    packages: tuple[str, ...],
+    platforms: tuple[str, ...],
+    skip: tuple[str, ...],
+    out: Path | None = None,
+) -> Session:
+    """The session of run's and plan's selection; says when --source named a workspace member."""
+    selection = Selection(
+        names=stages,
+        tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
+        pythons=pythons,
+        packages=packages,
+        platforms=platforms,
+        skip=skip,
+    )
+    session = open_session(source, selection, out=out)
+    if note := focus_note(session.project):
+        click.echo(f"note: {note}", err=True)
+    return session

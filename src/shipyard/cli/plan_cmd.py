@@ -9,13 +9,14 @@ import click
 from rich.table import Table
 
 from shipyard.cli.live import output_console
-from shipyard.cli.options import selection_options
+from shipyard.cli.options import open_selected, selection_options
 from shipyard.gitinfo import changed_paths
 from shipyard.plan.changes import affected
-from shipyard.session import Selection, Session, focus_note, open_session
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from shipyard.session import Session
 
 
 def _verdicts(session: Session, since: str | None) -> dict[str, str]:
@@ -52,17 +53,15 @@ def command(
     as_json: bool,
 ) -> None:
     """Print the stage graph: dependencies, parallel waves, and what would run and why."""
-    selection = Selection(
-        names=stages,
-        tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
+    session = open_selected(
+        source,
+        stages=stages,
+        tier=tier,
         pythons=pythons,
         packages=packages,
         platforms=platforms,
         skip=skip,
     )
-    session = open_session(source, selection)
-    if note := focus_note(session.project):
-        click.echo(f"note: {note}", err=True)
     verdicts = _verdicts(session, since)
     waves = session.plan.layers()
     if as_json:

@@ -14,14 +14,13 @@ import anyio
 import click
 
 from shipyard.cli.live import LiveView, output_console, summary_table
-from shipyard.cli.options import selection_options
+from shipyard.cli.options import open_selected, selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
 from shipyard.plan.cache_bound import MAX_ENV, max_bytes, prune
 from shipyard.reports.stage_dirs import project_stage_ids
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
-from shipyard.session import Selection, Session, focus_note, open_session
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.publish_package import INDEX_PASSWORD, INDEX_USERNAME
 from shipyard.stages.result import StageResult, Status
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from shipyard.docker.executor import DockerExecutor
     from shipyard.executor import StepContext
+    from shipyard.session import Session
     from shipyard.stages.outcome import StageOutcome
     from shipyard.stages.spec import Stage
 
@@ -185,17 +185,16 @@ def command(
     report_to: str | None,
 ) -> None:
     """Run the pipeline (or the named stages and what they need) on the Docker Engine."""
-    selection = Selection(
-        names=stages,
-        tier=tier,  # pyright: ignore[reportArgumentType] - click.Choice narrows it
+    session = open_selected(
+        source,
+        stages=stages,
+        tier=tier,
         pythons=pythons,
         packages=packages,
         platforms=platforms,
         skip=skip,
+        out=out,
     )
-    session = open_session(source, selection, out=out)
-    if note := focus_note(session.project):
-        click.echo(f"note: {note}", err=True)
     _check_writable(session.out_root)
     console = output_console(stderr=as_json)
     state = RunState(
