@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -63,6 +63,6 @@ def test_main_records_the_baseline_and_a_slower_branch_fails_naming_the_benchmar
     assert "(median " in verdict, verdict
     assert " vs " in verdict, verdict
     assert "p<0.001)" in verdict, verdict
-    details = [str(line) for line in bench["details"]]  # pyright: ignore[reportGeneralTypeIssues]
+    details = cast("list[str]", bench["details"])
     assert any(line.startswith("test_sort: median ") and ", baseline " in line for line in details), details
     assert baseline.read_bytes() == recorded  # a branch never replaces main's baseline
