@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 from dagger import dag
-from dagger.client._core import Context
-from dagger_offline import chain, ctx_chain, find
+from dagger_offline import chain, ctx_chain, find, patch_engine
 
 from shipyard.errors import GateFailedError
 from shipyard.stages.spec import OUTDIR
 from shipyard_ci import Shipyard
 
 if TYPE_CHECKING:
+    from dagger.client._core import Context
     from dagger_offline import Selection
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,13 +57,6 @@ class BenchEngine:
         if leaf in {"combinedOutput", "stdout"}:
             return ""
         return None
-
-
-def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: BenchEngine) -> None:
-    async def fake_execute(self: Context, return_type: object = None) -> object:
-        return await engine.execute(self, return_type)
-
-    monkeypatch.setattr(Context, "execute", fake_execute)
 
 
 def ship(ref: str) -> Shipyard:
