@@ -88,13 +88,24 @@ class Recorder:
         return None
 
 
-def patch_execute(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    rec = Recorder()
+class Engine(Protocol):
+    """Anything that answers the module's awaited leaves in place of the engine."""
+
+    async def execute(self, ctx: Context, return_type: object = None) -> object: ...
+
+
+def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    """Route every awaited leaf (``Context.execute``) to `engine`."""
 
     async def fake_execute(self: Context, return_type: object = None) -> object:
-        return await rec.execute(self, return_type)
+        return await engine.execute(self, return_type)
 
     monkeypatch.setattr(Context, "execute", fake_execute)
+
+
+def patch_execute(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    rec = Recorder()
+    patch_engine(monkeypatch, rec)
     return rec
 
 

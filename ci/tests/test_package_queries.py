@@ -12,12 +12,11 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from dagger import dag
-from dagger.client._core import Context
-from dagger_offline import Selection, chain, ctx_chain, find, sub
+from dagger_offline import Selection, chain, ctx_chain, find, patch_engine, sub
 from test_queries import GIT, SOURCE, assert_container_matches_core, copy_webapp
 
 import shipyard_ci.executor
@@ -33,6 +32,9 @@ from shipyard_ci import Shipyard
 from shipyard_ci.executor import DaggerExecutor
 from shipyard_ci.session import Loaded, loaded
 from shipyard_ci.translate import command_states, step_container
+
+if TYPE_CHECKING:
+    from dagger.client._core import Context
 
 TOOLS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tools"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
@@ -106,13 +108,6 @@ class PackageEngine:
         if leaf in {"combinedOutput", "stdout"}:
             return ""
         return None
-
-
-def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: PackageEngine) -> None:
-    async def fake_execute(self: Context, return_type: object = None) -> object:
-        return await engine.execute(self, return_type)
-
-    monkeypatch.setattr(Context, "execute", fake_execute)
 
 
 @pytest.mark.anyio

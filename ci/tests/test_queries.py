@@ -18,7 +18,7 @@ import dagger
 import pytest
 from dagger import dag
 from dagger.client._core import Context
-from dagger_offline import Selection, chain, ctx_chain, find, sub
+from dagger_offline import Selection, chain, ctx_chain, find, patch_engine, sub
 
 from shipyard.errors import GateFailedError
 from shipyard.executor import StepContext
@@ -316,13 +316,6 @@ class FakeEngine:
         if leaf in {"combinedOutput", "stdout"}:
             return ""
         return None
-
-
-def patch_engine(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine) -> None:
-    async def fake_execute(self: Context, return_type: object = None) -> object:
-        return await engine.execute(self, return_type)
-
-    monkeypatch.setattr(Context, "execute", fake_execute)
 
 
 RUFF_OK = {"ruff.json": "[]", "ruff-format.txt": ""}

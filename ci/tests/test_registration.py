@@ -33,6 +33,18 @@ EXPECTED: dict[str, FnSpec] = {
         },
         True,
     ),
+    "bench": (
+        "Run the benchmarks alone against a baseline; return the new baseline when this run records one.",
+        dagger.Directory,
+        {
+            "baseline": (
+                dagger.File | None,
+                "null",
+                "The baseline branch's last recorded bench.json, e.g. .shipyard/baselines/bench.json",
+            )
+        },
+        True,
+    ),
     "build": (
         "Build the project's image for one platform.",
         dagger.Container,
@@ -117,6 +129,7 @@ CACHE_POLICIES: dict[str, str | None] = {
     "package": None,  # the source and the commit arguments (the stamp) decide the result
     # a verdict that depends on the date (allowlist expiry), a running stack, or a registry
     "scan": "never",
+    "bench": "never",  # the verdict depends on the baseline file, no part of the source
     "compose_test": "never",
     "reports": "never",
     "ci": "never",
@@ -191,6 +204,7 @@ async def test_full_registration_payload(monkeypatch: pytest.MonkeyPatch) -> Non
         [
             "lint",
             "test",
+            "bench",
             "package",
             "build",
             "sbom",
@@ -206,7 +220,7 @@ async def test_full_registration_payload(monkeypatch: pytest.MonkeyPatch) -> Non
     assert {n for n, p in policies.items() if p} == {n for n, p in CACHE_POLICIES.items() if p}
     assert all(str(p[0]["policy"]).lower() == "never" for p in policies.values() if p)
     checks = sorted(n for n, f in by_name.items() if find(f, "withCheck"))
-    assert checks == ["compose_test", "lint", "scan", "test"]
+    assert checks == ["bench", "compose_test", "lint", "scan", "test"]
     (ctor,) = [sub(a["function"]) for a in find(type_def, "withConstructor")]
     source = next(a for a in find(ctor, "withArg") if a["name"] == "source")
     assert source["defaultPath"] == "/"

@@ -2,13 +2,15 @@
 
 Engine-agnostic: every engine operation goes through the Executor interface. Independent
 stages run at once (bounded by `jobs`); a failing stage skips only what depends on it; an
-unchanged green stage is a cache hit and does not run.
+unchanged green stage is a cache hit and does not run. An exclusive stage runs alone: it waits
+for the running stages to end, and no other stage starts until it has ended.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,11 +19,12 @@ import anyio
 from shipyard.errors import ReportError, ShipyardError
 from shipyard.executor import StepContext
 from shipyard.plan.sources import select
+from shipyard.stages.budget import within_budget
 from shipyard.stages.outcome import StageOutcome
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncGenerator, Mapping
     from pathlib import Path
 
     from shipyard.executor import Executor
@@ -107,6 +110,37 @@ class RunOptions:
     secrets: Mapping[str, str] = field(default_factory=dict[str, str])
 
 
+class Slots:
+    """Where stages wait for their turn: `jobs` at once, an exclusive stage alone.
+
+    An exclusive stage takes every slot (one by one, first in line for each, so stages that arrive
+    after it wait behind it); exclusive stages take their turns one after another.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.limiter = anyio.CapacityLimiter(max(1, jobs))
+        self.alone = anyio.Lock()
+
+    @asynccontextmanager
+    async def hold(self, *, exclusive: bool) -> AsyncGenerator[None]:
+        """Hold one slot, or every slot when `exclusive`, while the block runs."""
+        if not exclusive:
+            async with self.limiter:
+                yield
+            return
+        async with self.alone:
+            held: list[object] = []
+            try:
+                for _ in range(int(self.limiter.total_tokens)):
+                    borrower = object()
+                    await self.limiter.acquire_on_behalf_of(borrower)
+                    held.append(borrower)
+                yield
+            finally:
+                for borrower in held:
+                    self.limiter.release_on_behalf_of(borrower)
+
+
 def _skip(reason: str) -> StageResult:
     # The summary is the reason alone: every view prints it next to the status ("skipped").
     return StageResult(status=Status.SKIPPED, summary=reason)
@@ -128,7 +162,7 @@ async def run_plan(
     """Run every stage of `plan`, dependencies first; return every stage's verdict."""
     state = state or RunState(runs={s.id: StageRun(stage=s, digest=digests[s.id]) for s in plan.stages})
     done = {sid: anyio.Event() for sid in state.runs}
-    limiter = anyio.CapacityLimiter(max(1, options.jobs))
+    slots = Slots(options.jobs)
 
     async def one(run: StageRun) -> None:
         try:
@@ -144,7 +178,7 @@ async def run_plan(
                 out_root=out_root,
                 options=options,
                 events=events,
-                limiter=limiter,
+                slots=slots,
             )
         finally:
             run.state = "done"
@@ -173,7 +207,7 @@ async def _stage(
     out_root: Path,
     options: RunOptions,
     events: RunEvents,
-    limiter: anyio.CapacityLimiter,
+    slots: Slots,
 ) -> StageResult:
     stage = run.stage
     out_dir = out_root / stage.id
@@ -189,7 +223,7 @@ async def _stage(
             run.cached = True
             run.started = run.finished = time.monotonic()
             return hit
-    async with limiter:
+    async with slots.hold(exclusive=stage.exclusive):
         shutil.rmtree(out_dir, ignore_errors=True)
         try:
             out_dir.mkdir(parents=True)
@@ -219,7 +253,9 @@ async def _stage(
             )
             outcome = StageOutcome(stage_id=stage.id, out_dir=out_dir, error=error)
         run.finished = time.monotonic()
-    result = _evaluate(stage, outcome)
+    result = within_budget(
+        _evaluate(stage, outcome), seconds=run.elapsed, budget=stage.budget, group=stage.group
+    )
     if stage.cacheable:
         cache.store(stage.id, run.digest, result, out_dir)
     return result

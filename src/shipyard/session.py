@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.load import Project, load_project
+from shipyard.config.paths import STATE_DIR
 from shipyard.config.vcs_version import project_vcs_backend
 from shipyard.errors import PublishError
 from shipyard.gitinfo import GitInfo, read_git
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
     from shipyard.config.models import Tier
 
-STATE_DIR = ".shipyard"
 STATE_GITIGNORE = "# shipyard's reports and cache: never committed\n*\n"
 
 

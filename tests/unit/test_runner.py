@@ -284,6 +284,68 @@ def test_events_report_every_start_finish_and_log_line(tmp_path: Path) -> None:
     assert state.finished is not None
 
 
+def _alone(events: list[tuple[str, str]], stage_id: str) -> bool:
+    """Whether `stage_id` started with nothing running and nothing started before it finished."""
+    start, finish = events.index(("start", stage_id)), events.index(("finish", stage_id))
+    before = events[:start]
+    running = {s for kind, s in before if kind == "start"} - {s for kind, s in before if kind == "finish"}
+    return not running and finish == start + 1
+
+
+def test_an_exclusive_stage_runs_alone_and_the_others_still_run_at_once(tmp_path: Path) -> None:
+    executor = FakeExecutor()
+    bench = dataclasses.replace(stage("bench"), exclusive=True)
+    plan = Plan(stages=(stage("a"), stage("b"), bench, stage("c"), stage("d"), stage("e")))
+    state = run(plan, executor, tmp_path, jobs=4)
+    assert state.ok
+    assert _alone(executor.events, "bench"), executor.events
+    assert executor.peak == 4  # the five others still ran four at once
+
+
+def test_without_the_flag_the_same_stage_runs_beside_others(tmp_path: Path) -> None:
+    executor = FakeExecutor()
+    plan = Plan(stages=(stage("a"), stage("b"), stage("bench"), stage("c")))
+    run(plan, executor, tmp_path, jobs=4)
+    assert not _alone(executor.events, "bench"), executor.events
+
+
+def test_two_exclusive_stages_take_turns(tmp_path: Path) -> None:
+    executor = FakeExecutor()
+    first, second = (dataclasses.replace(stage(s), exclusive=True) for s in ("bench", "bench-b"))
+    state = run(Plan(stages=(first, stage("a"), second, stage("b"))), executor, tmp_path, jobs=3)
+    assert state.ok
+    assert _alone(executor.events, "bench")
+    assert _alone(executor.events, "bench-b")
+
+
+def test_a_green_stage_over_its_budget_fails_naming_its_time_and_the_budget(tmp_path: Path) -> None:
+    over = dataclasses.replace(stage("test-3.12"), budget=0.01)
+    within = dataclasses.replace(stage("lint"), budget=60.0)
+    state = run(Plan(stages=(over, within)), FakeExecutor(delay=0.05), tmp_path)
+    assert statuses(state) == {"test-3.12": "failed", "lint": "passed"}
+    result = state.runs["test-3.12"].result
+    assert result is not None
+    assert result.summary.startswith("ran 0.")
+    assert ", over the test budget of 0.01s (verdict ok)" in result.summary
+    assert result.details[0].endswith("speed it up or raise [tool.shipyard.budgets] test")
+
+
+def test_a_cache_hit_never_counts_against_the_budget(tmp_path: Path) -> None:
+    run(Plan(stages=(stage("a"),)), FakeExecutor(), tmp_path)
+    tight = dataclasses.replace(stage("a"), budget=0.000_001)
+    state = run(Plan(stages=(tight,)), FakeExecutor(), tmp_path)
+    assert state.runs["a"].cached
+    assert statuses(state) == {"a": "passed"}
+
+
+def test_a_failed_stage_over_its_budget_keeps_its_own_verdict(tmp_path: Path) -> None:
+    slow = dataclasses.replace(stage("a"), budget=0.01)
+    state = run(Plan(stages=(slow,)), FakeExecutor(reports={"a": {"verdict.txt": b"bad"}}), tmp_path)
+    result = state.runs["a"].result
+    assert result is not None
+    assert result.summary == "verdict bad"
+
+
 def test_a_real_plan_with_real_reports(tmp_path: Path) -> None:
     """The webapp's essential tier, the fake executor writing recorded real tool output."""
     project = load_project(EXAMPLES / "webapp")

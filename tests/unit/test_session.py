@@ -4,8 +4,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from shipyard.config.paths import STATE_DIR
 from shipyard.plan.graph import host_platform
-from shipyard.session import STATE_DIR, Selection, open_session
+from shipyard.session import Selection, open_session
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.spec import BuildStep, PublishStep
 

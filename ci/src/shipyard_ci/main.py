@@ -11,11 +11,13 @@ from typing import Annotated, TypeVar, cast
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
+from shipyard.baselines import baseline_path, save_baselines
 from shipyard.errors import GateFailedError
 from shipyard.plan.graph import PUBLISH_IDS, Plan, tier_named
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import NoEvents, RunOptions, RunState, run_plan
+from shipyard.stages.bench import BENCH_ID
 from shipyard.stages.build import build_stage_id
 from shipyard.stages.package import PACKAGE_ID
 from shipyard.stages.package_verdict import DIST
@@ -238,6 +240,28 @@ class Shipyard:
         """Run the test suite under coverage, every Python version of the matrix in parallel."""
         state, _ = await self.run(await self.loaded(), ("test",), pythons=(python,) if python else ())
         return verdict(state)
+
+    @cached("never")  # the verdict depends on the baseline, which is no part of the source
+    @check
+    async def bench(
+        self,
+        baseline: Annotated[
+            dagger.File | None,
+            Doc("The baseline branch's last recorded bench.json, e.g. .shipyard/baselines/bench.json"),
+        ] = None,
+    ) -> dagger.Directory:
+        """Run the benchmarks alone against a baseline; return the new baseline when this run records one."""
+        project = await self.loaded()
+        if baseline is not None:  # where the core's plan looks for it (shipyard.baselines)
+            _ = await baseline.export(str(baseline_path(project.root, BENCH_ID)))
+        state, _ = await self.run(project, (BENCH_ID,))
+        _ = verdict(state)
+        recorded = dag.directory()
+        for path in save_baselines(
+            state, root=project.root, out_root=project.out_root, ref=project.context.git.ref
+        ):
+            recorded = recorded.with_new_file(path.name, path.read_text(encoding="utf-8"))
+        return recorded
 
     @function
     async def build(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import anyio
 import click
 
+from shipyard.baselines import save_baselines
 from shipyard.cli.live import LiveView, output_console, summary_table
 from shipyard.cli.options import open_selected, selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
@@ -300,6 +301,9 @@ def _finish(
     )
     try:
         write_reports(session.out_root, data, state=state, project=session.project, context=session.context)
+        saved = save_baselines(
+            state, root=session.project.root, out_root=session.out_root, ref=session.git.ref
+        )
     except OSError as exc:
         where = exc.filename or session.out_root
         raise ReportError(
@@ -313,6 +317,8 @@ def _finish(
             # docs/engine.md: a run that uses a seeded stand-in says so, with the version it runs
             console.print(f"stand-in: {stand_in}")
         console.print(f"reports: {session.out_root}")
+        for path in saved:
+            console.print(f"baseline recorded: {path}")
     if report_to:
         _report(report_to, data, console)
 

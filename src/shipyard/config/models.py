@@ -7,6 +7,7 @@ default that suits a plain Python repository, so a project with no table at all 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,6 +31,42 @@ TagRule = Literal["sha", "semver", "latest", "branch"]
 Platform = Literal["linux/amd64", "linux/arm64"]
 PLATFORMS: tuple[Platform, ...] = ("linux/amd64", "linux/arm64")
 """The platforms images are built for."""
+
+
+STAGE_GROUPS: tuple[str, ...] = (
+    "lint",
+    "test",
+    "bench",
+    "package",
+    "build",
+    "sbom",
+    "scan",
+    "compose",
+    "publish",
+)
+"""Stage groups (what users name on the command line and budget), in the order they are shown."""
+
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def percent_fraction(value: str) -> float:
+    """`"10%"` as 0.1; raise ValueError for anything else."""
+    match = _PERCENT.match(value.strip())
+    if match is None:
+        msg = f"{value!r} is not a percentage; write it like '10%'"
+        raise ValueError(msg)
+    return float(match[1]) / 100
+
+
+def duration_seconds(value: str) -> float:
+    """`"120s"`, `"2m"`, `"1h"`, `"500ms"` in seconds; raise ValueError for anything else."""
+    match = _DURATION.match(value.strip())
+    if match is None:
+        msg = f"{value!r} is not a duration; write it like '120s', '2m' or '1h'"
+        raise ValueError(msg)
+    return float(match[1]) * _UNIT_SECONDS[match[2]]
 
 
 class _Model(BaseModel):
@@ -74,6 +111,47 @@ class TestConfig(_Model):
     """Services of the project's compose file the tests need (a database, say): started with their
     healthchecks before the tests, on a network the test container joins, reachable by service
     name, healthy within [tool.shipyard.compose] timeout; torn down after, their logs kept."""
+
+
+BENCH_DIR = "benchmarks"
+"""Where the default bench command looks for the project's benchmarks."""
+
+
+class BenchConfig(_Model):
+    """The bench stage: the project's benchmarks, compared with the baseline branch's last green run."""
+
+    command: tuple[str, ...] = ()
+    """The benchmark command as an argv list, run inside the project's environment; it must write
+    pytest-benchmark JSON to /out/bench.json. Empty: `pytest benchmarks --benchmark-only
+    --benchmark-json=/out/bench.json --benchmark-min-rounds=<min_rounds>`."""
+    threshold: str = "10%"
+    """A benchmark regresses when its median is slower than the baseline's by more than this (and
+    the rounds' difference is significant, p < 0.05)."""
+    baseline: str = "main"
+    """The branch whose last green run is the baseline: a run on it records the baseline."""
+    min_rounds: Annotated[int, Field(ge=2, le=100_000)] = 20
+    """The fewest rounds each benchmark runs (pytest-benchmark's `--benchmark-min-rounds`)."""
+    python: str | None = None
+    """The one Python version the benchmarks run on; unset: the newest of the matrix."""
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_is_a_percentage(cls, value: str) -> str:
+        _ = percent_fraction(value)
+        return value
+
+    @field_validator("python")
+    @classmethod
+    def _supported_python(cls, value: str | None) -> str | None:
+        if value is not None and value not in PYTHON_VERSIONS:
+            msg = f"unsupported Python {value!r}; use one of {', '.join(PYTHON_VERSIONS)}"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def threshold_fraction(self) -> float:
+        """The threshold as a fraction (0.1 for "10%")."""
+        return percent_fraction(self.threshold)
 
 
 class ImageConfig(_Model):
@@ -236,6 +314,11 @@ class ShipyardConfig(_Model):
     compose: ComposeConfig = ComposeConfig()
     scan: ScanConfig = ScanConfig()
     publish: PublishConfig = PublishConfig()
+    bench: BenchConfig | None = None
+    """The bench stage; unset, the project has no benchmark gate (the stage is n/a)."""
+    budgets: dict[str, str] = Field(default_factory=dict[str, str])
+    """Stage group -> the longest a stage of it may run (`test = "120s"`); a stage over it fails.
+    Cache hits never count."""
     tools: dict[str, ToolImage] = Field(default_factory=lambda: dict(DEFAULT_TOOL_IMAGES))
     """Pinned tool images by tool name; entries given here replace the defaults one by one."""
 
@@ -247,6 +330,21 @@ class ShipyardConfig(_Model):
                 msg = f"unsupported Python {version!r}; use some of {', '.join(PYTHON_VERSIONS)}"
                 raise ValueError(msg)
         return tuple(sorted(set(value), key=PYTHON_VERSIONS.index))
+
+    @field_validator("budgets")
+    @classmethod
+    def _budgets_are_durations(cls, value: dict[str, str]) -> dict[str, str]:
+        for group, duration in value.items():
+            if group not in STAGE_GROUPS:
+                msg = f"budget for unknown stage group {group!r}; groups: {', '.join(STAGE_GROUPS)}"
+                raise ValueError(msg)
+            _ = duration_seconds(duration)
+        return value
+
+    def budget_seconds(self, group: str) -> float | None:
+        """The budget of a stage group in seconds, or None when it has none."""
+        duration = self.budgets.get(group)
+        return duration_seconds(duration) if duration is not None else None
 
     @field_validator("tools", mode="after")
     @classmethod

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from shipyard.config.models import ShipyardConfig
 
 Kind = Literal["file", "directory", "path"]
+STATE_DIR = ".shipyard"
+"""shipyard's own state in a project: reports, the stage cache, baselines (never committed)."""
 
 
 def checked_paths(

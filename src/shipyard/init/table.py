@@ -13,7 +13,7 @@ import tomlkit
 from pydantic import BaseModel, ConfigDict
 
 from shipyard.config.load import PYPROJECT
-from shipyard.config.models import COMPOSE_FILE_NAMES, ShipyardConfig
+from shipyard.config.models import BENCH_DIR, COMPOSE_FILE_NAMES, BenchConfig, ShipyardConfig
 from shipyard.config.paths import checked_paths
 from shipyard.init.service_needs import service_needs
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from shipyard.init.runners import RunnerFacts
 
 Value = str | float | tuple[str, ...] | dict[str, str]
-SECTIONS = ("", "test", "image", "compose")
+SECTIONS = ("", "test", "bench", "image", "compose")
 """Where keys go, in the order they are written: the top level first."""
 SERVICE_MARKERS = frozenset(
     {
@@ -60,7 +60,7 @@ class Key(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     section: str
-    """`""` for the top level, else `test`, `image`, `compose`."""
+    """`""` for the top level, else `test`, `bench`, `image`, `compose`."""
     name: str
     value: Value
     reason: str
@@ -303,6 +303,17 @@ def _compose(facts: ProjectFacts) -> list[Key]:
     return keys
 
 
+def _bench(facts: ProjectFacts) -> list[Key]:
+    """A bench table when the project keeps benchmarks where the bench stage looks (benchmarks/)."""
+    if not any((facts.root / BENCH_DIR).glob("test_*.py")):
+        return []
+    reason = (
+        f"{BENCH_DIR}/ holds benchmarks: the bench stage runs them with pytest-benchmark and fails a "
+        "median slower than the baseline branch's by more than this"
+    )
+    return [Key(section="bench", name="threshold", value=BenchConfig().threshold, reason=reason)]
+
+
 def minimal_keys(facts: ProjectFacts) -> tuple[Key, ...]:
     """The keys the project needs, in table order, each with its reason."""
     keys = [
@@ -311,6 +322,7 @@ def minimal_keys(facts: ProjectFacts) -> tuple[Key, ...]:
         *_services(facts),
         *_markers(facts),
         *_coverage(facts),
+        *_bench(facts),
         *_image(facts),
         *_compose(facts),
     ]

@@ -54,6 +54,7 @@ def sniff(value: object) -> str | None:
             ("spdxVersion", "an SPDX SBOM"),
             ("runs", "a SARIF log"),
             ("totals", "a coverage.py JSON report"),
+            ("machine_info", "a pytest-benchmark JSON report"),
         )
         return next((name for key, name in guesses if key in obj), None)
     if isinstance(value, list):

@@ -7,11 +7,12 @@ selected stages need, so a plan is closed under dependencies and topologically o
 from __future__ import annotations
 
 import platform as host
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from shipyard.config.models import TIERS
+from shipyard.config.models import STAGE_GROUPS, TIERS
 from shipyard.errors import ConfigError
+from shipyard.stages.bench import BENCH_ID, bench_stage
 from shipyard.stages.build import build_stage, build_stage_id
 from shipyard.stages.compose import compose_stage
 from shipyard.stages.lint import lint_stage
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from shipyard.plan.version import ProjectVersion
     from shipyard.stages.spec import Stage
 
-GROUPS: tuple[str, ...] = ("lint", "test", "package", "build", "sbom", "scan", "compose", "publish")
+GROUPS: tuple[str, ...] = STAGE_GROUPS
 """Stage groups in the order they are shown."""
 PUBLISH_IDS: tuple[str, ...] = ("publish", PUBLISH_PACKAGE_ID)
 """The stages that publish: planned after every gate of the full tier, never part of all_stages."""
@@ -123,6 +124,7 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
     """Every stage the project has (without publish, which depends on the selection)."""
     platforms = tuple(dict.fromkeys((context.host_platform, *project.config.image.platforms)))
     stages: list[Stage] = [s for p in python_projects(project) for s in _python_stages(p, context)]
+    stages.append(bench_stage(project))
     stages += [build_stage(project, p, context.git) for p in platforms]
     stages += [
         sbom_stage(project, context.host_platform),
@@ -131,7 +133,13 @@ def all_stages(project: Project, context: PlanContext) -> dict[str, Stage]:
         image_stage(project, context.host_platform, context.today),
         compose_stage(project, context.host_platform),
     ]
-    return {stage.id: stage for stage in stages}
+    return {stage.id: _budgeted(stage, project) for stage in stages}
+
+
+def _budgeted(stage: Stage, project: Project) -> Stage:
+    """`stage` with its group's `[tool.shipyard.budgets]` entry, when it has one."""
+    budget = project.config.budget_seconds(stage.group)
+    return stage if budget is None else replace(stage, budget=budget)
 
 
 def _named(stage_id: str, project: Project) -> str:
@@ -157,6 +165,8 @@ def _tier_ids(project: Project, tier: Tier) -> list[str]:
             if each.member is None or each.member.path == ".":
                 ids += [PACKAGE_ID, *(smoke_stage_id(v) for v in each.pythons)]
     if tier in {"extended", "full"}:
+        if project.config.bench is not None:
+            ids.append(BENCH_ID)
         ids += ["sbom", "scan-history", "scan-source", "scan-image"]
     if tier == "full":
         ids += [build_stage_id(p) for p in project.config.image.platforms]
@@ -242,11 +252,11 @@ def _publish_stages(
     needs = tuple(s.id for s in gates)
     added: list[Stage] = []
     if PUBLISH_PACKAGE_ID in wanted:
-        added.append(publish_package_stage(project, needs))
+        added.append(_budgeted(publish_package_stage(project, needs), project))
     if "publish" in wanted:
         built = tuple(p for p in project.config.image.platforms)
         added += [stages[build_stage_id(p)] for p in built if build_stage_id(p) not in needs]
-        added.append(publish_stage(project, built, context.tags, needs, git=context.git))
+        added.append(_budgeted(publish_stage(project, built, context.tags, needs, git=context.git), project))
     return added
 
 

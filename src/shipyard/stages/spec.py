@@ -306,3 +306,20 @@ class Stage:
     """When set, the stage cannot apply to this project and says why instead of running."""
     cacheable: bool = True
     """Whether an unchanged green result may be reused; publish always talks to the registry."""
+    exclusive: bool = False
+    """Whether the stage must run alone: the runner starts no other stage while it runs and waits
+    for the running ones to end before it starts (benchmarks, whose timings others would disturb)."""
+    budget: float | None = None
+    """Seconds the stage may run (`[tool.shipyard.budgets]` of its group); over it, a green stage fails."""
+    baseline: Baseline | None = None
+    """A report a green run on the baseline branch keeps for later runs to compare with."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Which report of a stage becomes the baseline, and on which ref."""
+
+    report: str
+    """The report file, relative to the stage's output directory."""
+    ref: str
+    """The git ref whose green runs record it, e.g. `refs/heads/main`."""

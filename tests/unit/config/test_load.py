@@ -171,6 +171,18 @@ def test_a_modern_project_gets_the_new_pythons(write_project: Callable[[dict[str
             "tool.shipyard.compose.probes.0.http.port: ",
         ),
         ("[tool]\nshipyard = 3\n", "[tool.shipyard] must be a table"),
+        ('[tool.shipyard.bench]\nthreshold = "10"\n', "'10' is not a percentage; write it like '10%'"),
+        ('[tool.shipyard.bench]\npython = "3.9"\n', "tool.shipyard.bench.python: "),
+        ("[tool.shipyard.bench]\nmin_rounds = 1\n", "tool.shipyard.bench.min_rounds: "),
+        ("[tool.shipyard.bench]\nrounds = 5\n", "unknown key 'tool.shipyard.bench.rounds'"),
+        (
+            '[tool.shipyard.budgets]\ntests = "120s"\n',
+            "budget for unknown stage group 'tests'; groups: lint,",
+        ),
+        (
+            '[tool.shipyard.budgets]\ntest = "2 minutes"\n',
+            "'2 minutes' is not a duration; write it like '120s'",
+        ),
     ],
 )
 def test_invalid_tables_name_the_file_and_the_dotted_key(
