@@ -71,11 +71,16 @@ def test_arm64_variants_run_under_qemu(image: str) -> None:
 @pytest.mark.parametrize("platform", ["linux/amd64", "linux/arm64"])
 @pytest.mark.parametrize("minor", FORKY_PYTHON_MINORS)
 def test_forky_pythons_have_the_official_images_names(minor: str, platform: str) -> None:
-    """python, python3, python3.X and pip in /usr/local/bin, all of version X, pip usable outside a venv."""
+    """python, python3, python3.X and pip in /usr/local/bin, all of version X, pip usable outside a venv.
+
+    pip's dry-run install is checked natively only: under qemu it costs half a minute and shows
+    nothing the amd64 image's does not (the same Debian packages, the same seeding script).
+    """
+    dry_run = " && pip install -q --dry-run --no-index --root-user-action=ignore pip"
     script = (
         f"for n in python python3 python{minor} pip pip3 pip{minor}; do command -v $n; done"
         " && python -c 'import platform; print(platform.python_version())'"
-        " && pip --version && pip install -q --dry-run --no-index --root-user-action=ignore pip"
+        f" && pip --version{dry_run if platform == 'linux/amd64' else ''}"
     )
     image = f"python:{minor}-slim"
     done = _run("docker", "run", "--rm", "--platform", platform, image, "sh", "-c", script, timeout=300)
