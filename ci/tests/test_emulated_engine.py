@@ -35,6 +35,7 @@ from tests.engine.helpers import (
     RegistryProxy,
     broken_with,
     cosign_binary,
+    enable_fault,
     git_copy,
     stage_message,
 )
@@ -571,7 +572,8 @@ async def test_webapp_ci_extended_gives_the_docker_executors_verdicts_counts_and
     await on_module(webapp, run_ci, with_git=True)
     stages, ok = exported_stages(reports)
     assert ok, [line_of(entry) for entry in stages.values()]
-    assert {"lint", "test-3.12", "build-linux-amd64", "sbom", "scan-source", "scan-image"} <= set(stages)
+    extended = {"lint", "test-3.12", "package", "package-smoke-3.12", "build-linux-amd64", "sbom"}
+    assert {*extended, "scan-history", "scan-source", "scan-image"} == set(stages), sorted(stages)
     assert_same_stages(stages, webapp_on_docker)
 
 
@@ -613,18 +615,23 @@ NOT_EMULATED = {
     "unhealthy": "needs-services: the compose stage runs Docker-in-Docker as a Dagger service",
 }
 """Faults the emulator cannot show, with why (docs/dagger.md lists them)."""
+ONE_CALL = ("secret", "root")
+"""Scan faults whose gates are stages of their own (scan-history, scan-source): one `scan()` call
+(a build and three scans, the costliest call here) shows both, each gate naming its own fault."""
 
 
 def fault_cases() -> list[object]:
-    """One case per fault of `faults.py list`: run through both executors, or skipped with why."""
+    """One case per module call: a fault of `faults.py list` (ONE_CALL together), or a skip with why."""
     cases: list[object] = []
     for fault in FAULTS:
         if fault in NOT_EMULATED:
             reason = NOT_EMULATED[fault]
             skip = pytest.mark.skip(reason=reason)
-            cases.append(pytest.param(fault, marks=skip, id=f"{fault}-skipped-{reason.split(':')[0]}"))
-        else:
-            cases.append(pytest.param(fault, id=f"{fault}-fails-{'+'.join(STAGES_FOR[fault][1])}"))
+            cases.append(pytest.param((fault,), marks=skip, id=f"{fault}-skipped-{reason.split(':')[0]}"))
+        elif fault not in ONE_CALL[1:]:
+            faults = ONE_CALL if fault in ONE_CALL else (fault,)
+            gates = [gate for f in faults for gate in STAGES_FOR[f][1]]
+            cases.append(pytest.param(faults, id=f"{'+'.join(faults)}-fails-{'+'.join(gates)}"))
     return cases
 
 
@@ -634,25 +641,31 @@ def test_every_broken_fault_has_a_module_function_or_a_reason() -> None:
         assert fault in NOT_EMULATED or args[0] in MODULE_FUNCTION, fault
     assert STAGES_FOR["failing-test"][0] == ("test", "--python", "3.12"), "MODULE_FUNCTION's test Python"
     assert set(NOT_EMULATED) <= set(FAULTS)
+    assert len({STAGES_FOR[f][0] for f in ONE_CALL}) == 1, "ONE_CALL's faults need the same call"
+    gates = [gate for f in ONE_CALL for gate in STAGES_FOR[f][1]]
+    assert len(gates) == len(set(gates)), "ONE_CALL's faults must fail gates of their own"
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("fault", fault_cases())
+@pytest.mark.parametrize("faults", fault_cases())
 async def test_a_broken_fault_fails_the_same_gate_by_name_on_both(
-    emulator: Emulator, fault: str, tmp_path: Path
+    emulator: Emulator, faults: tuple[str, ...], tmp_path: Path
 ) -> None:
-    """One fault on, the smallest module function that reaches its gate: the gate fails on both
+    """A fault on, the smallest module function that reaches its gate: the gate fails on both
     executors, its message names what `faults.py list` says, and every stage's verdict is equal."""
     del emulator
-    args, gates = STAGES_FOR[fault]
-    project = broken_with(fault, tmp_path)
+    project = broken_with(faults[0], tmp_path)
+    for fault in faults[1:]:
+        enable_fault(project, fault)
+    args = STAGES_FOR[faults[0]][0]
     ours = await module_verdict(project, MODULE_FUNCTION[args[0]])
     theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, *args))
     assert not ours.passed, ours.text
-    for gate in gates:
-        assert f"{gate}: failed: " in ours.text, ours.text
-        for executor, stages in (("dagger", ours.stages), ("docker", theirs)):
-            entry = stages.get(gate) or {"status": "did not run", "summary": ""}
-            assert entry["status"] == "failed", f"{gate} on {executor}: {entry}"
-            assert FAULTS[fault].names in stage_message(entry), f"{gate} on {executor}: {entry}"
+    for fault in faults:
+        for gate in STAGES_FOR[fault][1]:
+            assert f"{gate}: failed: " in ours.text, ours.text
+            for executor, stages in (("dagger", ours.stages), ("docker", theirs)):
+                entry = stages.get(gate) or {"status": "did not run", "summary": ""}
+                assert entry["status"] == "failed", f"{fault}: {gate} on {executor}: {entry}"
+                assert FAULTS[fault].names in stage_message(entry), f"{fault}: {gate} on {executor}: {entry}"
     assert_same_stages(ours.stages, theirs)

@@ -198,12 +198,15 @@ def broken_with(fault: str | None, tmp_path: Path) -> Path:
     """A git copy of examples/broken with `fault` (or nothing) enabled."""
     project = git_copy("broken", tmp_path)
     if fault is not None:
-        subprocess.run(
-            [sys.executable, str(FAULTS_PY), "enable", fault, str(project)],
-            check=True,
-            capture_output=True,
-        )
+        enable_fault(project, fault)
     return project
+
+
+def enable_fault(project: Path, fault: str) -> None:
+    """`faults.py enable FAULT` in a copy of examples/broken."""
+    subprocess.run(
+        [sys.executable, str(FAULTS_PY), "enable", fault, str(project)], check=True, capture_output=True
+    )
 
 
 def stage_message(stage: dict[str, object]) -> str:
