@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import anyio.to_thread
 import dagger
@@ -27,17 +28,31 @@ import pytest
 from dagger import dag
 from engine_emulator.server import Emulator, use_the_sdks_httpx
 from engine_install import REPO, docker_engine
-from tests.engine.helpers import AUTH_REGISTRY, RegistryProxy, cosign_binary, git_copy
+from tests.engine.helpers import (
+    AUTH_REGISTRY,
+    FAULTS,
+    STAGES_FOR,
+    RegistryProxy,
+    broken_with,
+    cosign_binary,
+    enable_fault,
+    git_copy,
+    stage_message,
+)
 
 from shipyard.errors import GateFailedError
 from shipyard_ci import Shipyard
+from shipyard_ci import main as module_main
 from shipyard_ci.main import SOURCE_IGNORE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
+    from shipyard.runner import RunState, StageRun
+
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures(docker_engine.__name__)]
 EXAMPLES = REPO / "examples"
+T = TypeVar("T")
 CORE_LABELS = ("org.opencontainers.image.title", "org.opencontainers.image.version")
 """Labels the core stamps without git facts (the module is called without --commit here)."""
 
@@ -58,9 +73,7 @@ def emulator() -> Iterator[Emulator]:
                     os.environ[key] = value
 
 
-async def on_module(
-    project: Path, call: Callable[[Shipyard], Awaitable[str]], *, with_git: bool = False
-) -> str:
+async def on_module(project: Path, call: Callable[[Shipyard], Awaitable[T]], *, with_git: bool = False) -> T:
     """Call a function of the module on `project`, through a real SDK session with the emulator.
 
     `with_git`: pass the checkout's commit, ref and commit time, as the one-job workflow does
@@ -85,12 +98,13 @@ def _git_facts(project: Path) -> dict[str, str]:
 
 
 async def docker_verdicts(project: Path, *args: str) -> list[str]:
-    """`shipyard run --json ARGS` on the Docker executor (in a worker thread)."""
-    return await anyio.to_thread.run_sync(functools.partial(_docker_verdicts, project, *args))
+    """`shipyard run --json ARGS` on the Docker executor (in a worker thread), as verdict lines."""
+    stages = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, *args))
+    return [line_of(entry) for entry in stages.values()]
 
 
-def _docker_verdicts(project: Path, *args: str) -> list[str]:
-    """`shipyard run --json ARGS` on the Docker executor, as the module's verdict lines."""
+def docker_stages(project: Path, *args: str) -> dict[str, Entry]:
+    """`shipyard run --json ARGS` on the Docker executor: its summary.json's stages, by id."""
     done = subprocess.run(
         [sys.executable, "-m", "shipyard", "run", "--source", str(project), "--no-cache", "--json", *args],
         capture_output=True,
@@ -99,15 +113,40 @@ def _docker_verdicts(project: Path, *args: str) -> list[str]:
         timeout=900,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    lines, _ = exported_lines(project / ".shipyard" / "out")
-    assert lines, done.stderr[-2000:]
-    return lines
+    summary = project / ".shipyard" / "out" / "summary.json"
+    assert summary.is_file(), done.stderr[-2000:]
+    stages, _ = exported_stages(summary.parent)
+    assert stages, done.stderr[-2000:]
+    return stages
+
+
+Entry = dict[str, object]
+"""One stage as summary.json holds it: id, status, summary, details, counts, ..."""
+VOLATILE_COUNTS = frozenset({"seconds"})
+"""Counts that measure the run itself (time taken), not what it found."""
+IMAGE_MB = re.compile(r"\b(\d+(?:\.\d+)?) MB\b")
+SIZE_TOLERANCE = 0.01
+"""An image's size is each engine's own measure, equal within 1%: the Docker executor reads the
+image's Size, the module the size of the uncompressed archive (executor.py `_run_build`)."""
+OUT_PATH = re.compile(r"(?<![\w.-])/\S*?/out/")
+"""An executor's own output root in a message (a checkout's .shipyard/out, the module's scratch)."""
+
+
+def line_of(entry: Entry) -> str:
+    """A stage's verdict line, as the module's functions print it (main.verdict_lines)."""
+    return f"{entry['id']}: {entry['status']}: {entry['summary']}"
+
+
+def exported_stages(reports: Path) -> tuple[dict[str, Entry], bool]:
+    """The stages (by id) and `ok` of a summary.json an executor wrote."""
+    summary = json.loads((reports / "summary.json").read_text())
+    return {str(s["id"]): cast("Entry", s) for s in summary["stages"]}, bool(summary["ok"])
 
 
 def exported_lines(reports: Path) -> tuple[list[str], bool]:
     """The verdict lines and `ok` of a summary.json the module exported."""
-    summary = json.loads((reports / "summary.json").read_text())
-    return [f"{s['id']}: {s['status']}: {s['summary']}" for s in summary["stages"]], bool(summary["ok"])
+    stages, ok = exported_stages(reports)
+    return [line_of(entry) for entry in stages.values()], ok
 
 
 def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
@@ -118,6 +157,86 @@ def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
             f"{stage}: dagger says {line!r}, docker says {by_stage.get(stage)!r}"
         )
     assert len(dagger_lines) == len(docker_lines), (dagger_lines, docker_lines)
+
+
+def verdict_of(entry: Entry) -> dict[str, object]:
+    """What parity compares: status, summary, details (output roots elided), counts but times, and
+    image sizes within SIZE_TOLERANCE."""
+    counts = cast("dict[str, object]", entry.get("counts") or {})
+    details = cast("list[object]", entry.get("details") or [])
+    summary = str(entry["summary"])
+    sizes = [float(mb) for mb in IMAGE_MB.findall(summary)]
+    if "size_bytes" in counts:
+        sizes.append(float(cast("int", counts["size_bytes"])) / 1e6)
+    return {
+        "status": entry["status"],
+        "summary": IMAGE_MB.sub("<size> MB", summary),
+        "details": [OUT_PATH.sub("<out>/", str(d)) for d in details],
+        "counts": {k: v for k, v in counts.items() if k not in {*VOLATILE_COUNTS, "size_bytes"}},
+        "sizes": sizes,
+    }
+
+
+def assert_same_stages(dagger: dict[str, Entry], docker: dict[str, Entry], *, every: bool = True) -> None:
+    """Each of the module's stages says what the Docker executor's says; `every`: and no other ran."""
+    assert dagger, "the module ran no stage"
+    for stage, entry in dagger.items():
+        assert stage in docker, f"{stage}: dagger ran it, docker did not (docker ran {sorted(docker)})"
+        ours, theirs = verdict_of(entry), verdict_of(docker[stage])
+        for key, value in ours.items():
+            expected = pytest.approx(theirs[key], rel=SIZE_TOLERANCE) if key == "sizes" else theirs[key]
+            assert value == expected, f"{stage} {key}: dagger says {value!r}, docker says {theirs[key]!r}"
+    if every:
+        assert sorted(dagger) == sorted(docker), f"dagger ran {sorted(dagger)}, docker ran {sorted(docker)}"
+
+
+@dataclass(frozen=True)
+class ModuleVerdict:
+    """One module function's answer and the core's RunState behind it."""
+
+    text: str
+    """What the function returned, or the GateFailedError it raised said."""
+    passed: bool
+    stages: dict[str, Entry]
+    """Each stage's verdict as the module's core judged it (summary.json's fields)."""
+
+
+async def module_verdict(project: Path, call: Callable[[Shipyard], Awaitable[object]]) -> ModuleVerdict:
+    """Call a verdict-returning function of the module (lint, test, scan) and keep its RunState.
+
+    The module's functions print summaries only; the details and counts a parity check compares
+    are read from the RunState they judge, recorded as it passes through `verdict` (a spy:
+    the call is unchanged). Git facts are passed as the one-job workflow passes them.
+    """
+    judged: list[RunState] = []
+    judge = module_main.verdict
+
+    def recording(state: RunState) -> str:
+        judged.append(state)
+        return judge(state)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module_main, "verdict", recording)
+        try:
+            text, passed = str(await on_module(project, call, with_git=True)), True
+        except GateFailedError as exc:
+            text, passed = str(exc), False
+    assert len(judged) == 1, f"{len(judged)} verdicts for one call"
+    return ModuleVerdict(text, passed, {sid: entry_of(run) for sid, run in judged[0].runs.items()})
+
+
+def entry_of(run: StageRun) -> Entry:
+    """A stage's verdict in summary.json's shape (reports.summary.summary_data writes the same)."""
+    result = run.result
+    if result is None:
+        return {"id": run.stage.id, "status": "interrupted", "summary": "did not finish"}
+    return {
+        "id": run.stage.id,
+        "status": result.status.value,
+        "summary": result.summary,
+        "details": list(result.details),
+        "counts": dict(result.counts),
+    }
 
 
 # ---------------------------------------------------------------- the emulator itself
@@ -274,7 +393,7 @@ async def test_ci_extended_exports_every_report_with_the_docker_executors_verdic
 
 REGISTRY = "127.0.0.1:5001"
 CREDENTIALS_FILE = Path("/var/lib/shipyard-engine/registry-auth.credentials")
-PUBLISH_CONFIG = """
+LEAN_WEBAPP = """
 [tool.shipyard]
 python = ["3.12"]
 tier = "full"
@@ -284,14 +403,28 @@ markers = "not integration"
 coverage_floor = 80
 
 [tool.shipyard.image]
-name = "{repository}"
+name = "{image}"
 platforms = ["linux/amd64"]
-
+"""
+"""webapp, lean: one Python and one platform of its four and two, and no compose stack (the
+emulator has no services); its own markers and coverage floor."""
+NO_TRIVY = """
 [tool.shipyard.scan]
 trivy = false
 """
-"""webapp, lean: one Python, one platform, no compose stack (the emulator has no services) and no
-trivy (no vulnerability DB here: a skipped part blocks publishing)."""
+"""No trivy: without a vulnerability DB its vuln part is skipped, and a skipped part blocks publishing."""
+
+
+def lean_webapp(tmp_path: Path, *, image: str, extra: str = "") -> Path:
+    """A git copy of examples/webapp with the LEAN_WEBAPP config (and `extra`), committed."""
+    project = git_copy("webapp", tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text[: text.index("[tool.shipyard]")] + LEAN_WEBAPP.format(image=image) + extra)
+    (project / "compose.yaml").unlink()
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "lean"]
+    subprocess.run(commit, cwd=project, check=True)
+    return project
 
 
 @dataclass(frozen=True)
@@ -332,15 +465,9 @@ def target(tmp_path: Path) -> Target:
     generate = [str(cosign), "generate-key-pair"]
     env = {"COSIGN_PASSWORD": key_password, "PATH": "/usr/bin:/bin"}
     subprocess.run(generate, cwd=keys, env=env, capture_output=True, check=True)
-    project = git_copy("webapp", tmp_path)
     proxy = RegistryProxy()
     repository = f"127.0.0.1:{proxy.port}/shipyard-tests/webapp-emulated-{secrets.token_hex(4)}"
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text(encoding="utf-8")
-    pyproject.write_text(text[: text.index("[tool.shipyard]")] + PUBLISH_CONFIG.format(repository=repository))
-    (project / "compose.yaml").unlink()
-    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "publish"]
-    subprocess.run(commit, cwd=project, check=True)
+    project = lean_webapp(tmp_path, image=repository, extra=NO_TRIVY)
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
     )
@@ -412,3 +539,133 @@ def registry_tags(target: Target, path: str) -> list[str]:
         if exc.code == 404:
             return []
         raise
+
+
+# ---------------------------------------------------------------- webapp: lint, test, ci
+
+WEBAPP_IMAGE = "shipyard-tests/webapp-emulated"
+"""A name of its own: every run overwrites the same local tag, none is pushed."""
+
+
+@pytest.fixture(scope="module")
+def webapp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return lean_webapp(tmp_path_factory.mktemp("webapp"), image=WEBAPP_IMAGE)
+
+
+@pytest.fixture(scope="module")
+def webapp_on_docker(webapp: Path, docker_engine: None) -> dict[str, Entry]:
+    """The Docker executor's extended tier on the lean webapp: run once, read by every webapp test."""
+    del docker_engine
+    return docker_stages(webapp, "--tier", "extended")
+
+
+@pytest.mark.anyio
+async def test_webapp_ci_extended_gives_the_docker_executors_verdicts_counts_and_findings(
+    emulator: Emulator, webapp: Path, webapp_on_docker: dict[str, Entry], tmp_path: Path
+) -> None:
+    del emulator
+    reports = tmp_path / "reports"
+
+    async def run_ci(ship: Shipyard) -> str:
+        return await (await ship.ci(tier="extended")).export(str(reports))
+
+    await on_module(webapp, run_ci, with_git=True)
+    stages, ok = exported_stages(reports)
+    assert ok, [line_of(entry) for entry in stages.values()]
+    extended = {"lint", "test-3.12", "package", "package-smoke-3.12", "build-linux-amd64", "sbom"}
+    assert {*extended, "scan-history", "scan-source", "scan-image"} == set(stages), sorted(stages)
+    assert_same_stages(stages, webapp_on_docker)
+
+
+@pytest.mark.anyio
+async def test_webapp_lint_gives_the_docker_executors_verdict(
+    emulator: Emulator, webapp: Path, webapp_on_docker: dict[str, Entry]
+) -> None:
+    del emulator
+    ours = await module_verdict(webapp, lambda ship: ship.lint())
+    assert ours.passed, ours.text
+    assert list(ours.stages) == ["lint"]
+    assert_same_stages(ours.stages, webapp_on_docker, every=False)
+
+
+@pytest.mark.anyio
+async def test_webapp_test_gives_the_docker_executors_counts_and_coverage(
+    emulator: Emulator, webapp: Path, webapp_on_docker: dict[str, Entry]
+) -> None:
+    del emulator
+    ours = await module_verdict(webapp, lambda ship: ship.test(python="3.12"))
+    assert ours.passed, ours.text
+    assert list(ours.stages) == ["test-3.12"]
+    counts = cast("dict[str, float]", ours.stages["test-3.12"]["counts"])
+    assert counts["tests"] > 0, counts
+    assert counts["coverage"] >= 80, counts  # LEAN_WEBAPP's floor
+    assert_same_stages(ours.stages, webapp_on_docker, every=False)
+
+
+# ---------------------------------------------------------------- examples/broken: one fault per call
+
+MODULE_FUNCTION: dict[str, Callable[[Shipyard], Awaitable[object]]] = {
+    "lint": lambda ship: ship.lint(),
+    "test": lambda ship: ship.test(python="3.12"),
+    "scan": lambda ship: ship.scan(),
+}
+"""The module's function for what STAGES_FOR gives `shipyard run` (`test --python 3.12`, `scan`, ...)."""
+NOT_EMULATED = {
+    "vulnerable": "needs-trivy-db: only trivy's vulnerability DB finds it, which this host cannot have",
+    "unhealthy": "needs-services: the compose stage runs Docker-in-Docker as a Dagger service",
+}
+"""Faults the emulator cannot show, with why (docs/dagger.md lists them)."""
+ONE_CALL = ("secret", "root")
+"""Scan faults whose gates are stages of their own (scan-history, scan-source): one `scan()` call
+(a build and three scans, the costliest call here) shows both, each gate naming its own fault."""
+
+
+def fault_cases() -> list[object]:
+    """One case per module call: a fault of `faults.py list` (ONE_CALL together), or a skip with why."""
+    cases: list[object] = []
+    for fault in FAULTS:
+        if fault in NOT_EMULATED:
+            reason = NOT_EMULATED[fault]
+            skip = pytest.mark.skip(reason=reason)
+            cases.append(pytest.param((fault,), marks=skip, id=f"{fault}-skipped-{reason.split(':')[0]}"))
+        elif fault not in ONE_CALL[1:]:
+            faults = ONE_CALL if fault in ONE_CALL else (fault,)
+            gates = [gate for f in faults for gate in STAGES_FOR[f][1]]
+            cases.append(pytest.param(faults, id=f"{'+'.join(faults)}-fails-{'+'.join(gates)}"))
+    return cases
+
+
+def test_every_broken_fault_has_a_module_function_or_a_reason() -> None:
+    assert set(STAGES_FOR) == set(FAULTS)
+    for fault, (args, _) in STAGES_FOR.items():
+        assert fault in NOT_EMULATED or args[0] in MODULE_FUNCTION, fault
+    assert STAGES_FOR["failing-test"][0] == ("test", "--python", "3.12"), "MODULE_FUNCTION's test Python"
+    assert set(NOT_EMULATED) <= set(FAULTS)
+    assert len({STAGES_FOR[f][0] for f in ONE_CALL}) == 1, "ONE_CALL's faults need the same call"
+    gates = [gate for f in ONE_CALL for gate in STAGES_FOR[f][1]]
+    assert len(gates) == len(set(gates)), "ONE_CALL's faults must fail gates of their own"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("faults", fault_cases())
+async def test_a_broken_fault_fails_the_same_gate_by_name_on_both(
+    emulator: Emulator, faults: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A fault on, the smallest module function that reaches its gate: the gate fails on both
+    executors, its message names what `faults.py list` says, and every stage's verdict is equal."""
+    del emulator
+    project = broken_with(faults[0], tmp_path)
+    for fault in faults[1:]:
+        enable_fault(project, fault)
+    args = STAGES_FOR[faults[0]][0]
+    ours = await module_verdict(project, MODULE_FUNCTION[args[0]])
+    theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, *args))
+    assert not ours.passed, ours.text
+    for fault in faults:
+        for gate in STAGES_FOR[fault][1]:
+            assert f"{gate}: failed: " in ours.text, ours.text
+            for executor, stages in (("dagger", ours.stages), ("docker", theirs)):
+                entry = stages.get(gate) or {"status": "did not run", "summary": ""}
+                assert entry["status"] == "failed", f"{fault}: {gate} on {executor}: {entry}"
+                assert FAULTS[fault].names in stage_message(entry), f"{fault}: {gate} on {executor}: {entry}"
+    assert_same_stages(ours.stages, theirs)

@@ -315,10 +315,16 @@ class FakeEngine:
             return next((code for key, code in self.exit_codes.items() if key in label), 0)
         if leaf in {"combinedOutput", "stdout"}:
             return ""
+        if leaf == "size":
+            return IMAGE_BYTES
+        if leaf == "user":
+            return "app"
         return None
 
 
 RUFF_OK = {"ruff.json": "[]", "ruff-format.txt": ""}
+IMAGE_BYTES = 123_456_789
+"""What the fake engine says any file's size is."""
 
 
 @pytest.mark.anyio
@@ -369,6 +375,24 @@ async def test_build_defaults_to_the_engine_platform(monkeypatch: pytest.MonkeyP
     patch_engine(monkeypatch, FakeEngine({}))
     image = await ship.build(platform=dagger.Platform("linux/arm64"))
     assert find(chain(image), "dockerBuild")[0]["platform"] == "linux/arm64"
+
+
+@pytest.mark.anyio
+async def test_a_builds_size_is_read_of_uncompressed_layers_as_docker_reports_it(
+    monkeypatch: pytest.MonkeyPatch, ship: Shipyard
+) -> None:
+    """Docker reports an image's Size over its stored, uncompressed layers; `as_tarball()` without
+    forcedCompression gzips them (core/schema/container.go asTarball): the MB would differ."""
+    engine = FakeEngine({})
+    patch_engine(monkeypatch, engine)
+    stage_id = build_stage_id("linux/amd64")
+    state, _ = await ship.run(await ship.loaded(), (stage_id,))
+    result = state.runs[stage_id].result
+    assert result is not None
+    assert f"{IMAGE_BYTES / 1e6:.1f} MB" in result.summary, result.summary
+    sized = [q for q in engine.queries if q[-1][0] == "size"]
+    assert sized
+    assert all(q[-2] == ("asTarball", {"forcedCompression": "Uncompressed"}) for q in sized), sized
 
 
 # compose: the executor observes, the core judges ------------------------------------------------

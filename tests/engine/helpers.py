@@ -11,7 +11,9 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH_REGISTRY = ("127.0.0.1", 5001)
@@ -150,3 +152,64 @@ def fake_aws_key() -> str:
     finally:
         del sys.modules[spec.name]
     return str(module.fake_aws_access_key_id())
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of `faults.py list`."""
+
+    name: str
+    stage: str
+    names: str
+    """What the failing gate's message must name."""
+
+
+def listed_faults() -> dict[str, Listed]:
+    """The faults as `faults.py list` prints them (fixed-width columns under a header)."""
+    out = subprocess.run(
+        [sys.executable, str(FAULTS_PY), "list"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    header = out[0]
+    cut = [header.index(word) for word in ("stage", "message names", "description")]
+    faults = [
+        Listed(line[: cut[0]].strip(), line[cut[0] : cut[1]].strip(), line[cut[1] : cut[2]].strip())
+        for line in out[1:]
+    ]
+    return {fault.name: fault for fault in faults}
+
+
+FAULTS = listed_faults()
+"""examples/broken's faults, by name."""
+STAGES_FOR: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # fault: (what `shipyard run` is given, the stage(s) whose gate the fault must fail)
+    "lint": (("lint",), ("lint",)),
+    "failing-test": (("test", "--python", "3.12"), ("test-3.12",)),
+    "coverage": (("test", "--python", "3.12"), ("test-3.12",)),
+    "secret": (("scan",), ("scan-history",)),
+    "vulnerable": (("scan",), ("scan-source", "scan-image")),
+    "root": (("scan",), ("scan-source",)),
+    "unhealthy": (("compose",), ("compose",)),
+}
+NEEDS_DB = {"vulnerable"}
+"""Faults only trivy's vulnerability DB finds: this machine cannot have one."""
+
+
+def broken_with(fault: str | None, tmp_path: Path) -> Path:
+    """A git copy of examples/broken with `fault` (or nothing) enabled."""
+    project = git_copy("broken", tmp_path)
+    if fault is not None:
+        enable_fault(project, fault)
+    return project
+
+
+def enable_fault(project: Path, fault: str) -> None:
+    """`faults.py enable FAULT` in a copy of examples/broken."""
+    subprocess.run(
+        [sys.executable, str(FAULTS_PY), "enable", fault, str(project)], check=True, capture_output=True
+    )
+
+
+def stage_message(stage: dict[str, object]) -> str:
+    """A stage entry of summary.json as its gate's message: the summary, then each detail."""
+    details = cast("list[object]", stage.get("details") or [])
+    return "\n".join([str(stage["summary"]), *map(str, details)])

@@ -7,79 +7,28 @@ there the test checks that the vuln parts say `skipped:` with the DB reason, nev
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.engine.helpers import EXAMPLES, git_copy, shipyard, summary
+from tests.engine.helpers import (
+    FAULTS,
+    NEEDS_DB,
+    STAGES_FOR,
+    broken_with,
+    shipyard,
+    stage_message,
+    summary,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 pytestmark = pytest.mark.engine
 
-FAULTS_PY = EXAMPLES / "broken" / "faults.py"
 RUN_REPORTS = ("summary.json", "summary.md", "shipyard.sarif", "SHA256SUMS", "report.html")
 NO_DB = "no vulnerability DB"
 """What trivy's vuln part says here: it cannot download its vulnerability DB."""
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One line of `faults.py list`."""
-
-    name: str
-    stage: str
-    names: str
-    """What the failing gate's message must name."""
-
-
-def listed_faults() -> dict[str, Listed]:
-    """The faults as `faults.py list` prints them (fixed-width columns under a header)."""
-    out = subprocess.run(
-        [sys.executable, str(FAULTS_PY), "list"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    header = out[0]
-    cut = [header.index(word) for word in ("stage", "message names", "description")]
-    faults = [
-        Listed(line[: cut[0]].strip(), line[cut[0] : cut[1]].strip(), line[cut[1] : cut[2]].strip())
-        for line in out[1:]
-    ]
-    return {fault.name: fault for fault in faults}
-
-
-FAULTS = listed_faults()
-STAGES_FOR: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # fault: (what `shipyard run` is given, the stage(s) whose gate the fault must fail)
-    "lint": (("lint",), ("lint",)),
-    "failing-test": (("test", "--python", "3.12"), ("test-3.12",)),
-    "coverage": (("test", "--python", "3.12"), ("test-3.12",)),
-    "secret": (("scan",), ("scan-history",)),
-    "vulnerable": (("scan",), ("scan-source", "scan-image")),
-    "root": (("scan",), ("scan-source",)),
-    "unhealthy": (("compose",), ("compose",)),
-}
-NEEDS_DB = {"vulnerable"}
-
-
-def broken_with(fault: str | None, tmp_path: Path) -> Path:
-    """A git copy of examples/broken with `fault` (or nothing) enabled."""
-    project = git_copy("broken", tmp_path)
-    if fault is not None:
-        subprocess.run(
-            [sys.executable, str(FAULTS_PY), "enable", fault, str(project)],
-            check=True,
-            capture_output=True,
-        )
-    return project
-
-
-def message(stage: dict[str, object]) -> str:
-    details = cast("list[object]", stage.get("details") or [])
-    return "\n".join([str(stage["summary"]), *map(str, details)])
 
 
 def assert_every_report(project: Path, stages: dict[str, dict[str, object]]) -> None:
@@ -96,7 +45,7 @@ def assert_green_or_skipped_with_reason(stages: dict[str, dict[str, object]], id
             assert str(stage["summary"]).strip(), f"{sid} skipped without a reason: {stage}"
             assert NO_DB in str(stage["summary"]), f"{sid} skipped for another reason than the DB: {stage}"
         else:
-            assert stage["status"] == "passed", f"{sid} should not fail: {message(stage)}"
+            assert stage["status"] == "passed", f"{sid} should not fail: {stage_message(stage)}"
 
 
 def test_faults_py_lists_exactly_the_faults_this_module_covers() -> None:
@@ -118,8 +67,8 @@ def test_fault_fails_exactly_its_gate_naming_it_and_writes_every_report(fault: s
     assert done.returncode == 1, f"exit {done.returncode}: {done.stderr[-2000:]}"
     for sid in gate_ids:
         assert stages[sid]["status"] == "failed", f"{sid} did not fail with {fault}: {stages[sid]}"
-        assert listed.names in message(stages[sid]), (
-            f"{sid} does not name {listed.names!r}: {message(stages[sid])}"
+        assert listed.names in stage_message(stages[sid]), (
+            f"{sid} does not name {listed.names!r}: {stage_message(stages[sid])}"
         )
     assert_green_or_skipped_with_reason(stages, set(stages) - set(gate_ids))
     assert_every_report(project, stages)
@@ -137,7 +86,7 @@ def test_vulnerable_needs_a_trivy_db_so_its_vuln_parts_are_skipped_never_passed(
     for sid in STAGES_FOR["vulnerable"][1]:
         stage = stages[sid]
         assert stage["status"] == "skipped", f"{sid}: without a DB the vuln part cannot pass: {stage}"
-        text = message(stage)
+        text = stage_message(stage)
         assert "vuln: skipped: " in text, text
         assert NO_DB in text, text
         assert FAULTS["vulnerable"].names not in text, "a CVE found without a DB?"

@@ -51,6 +51,7 @@ from shipyard_ci.translate import (
     setup_files,
     stage_tree,
     step_container,
+    uncompressed_tarball,
     with_source,
 )
 
@@ -190,7 +191,7 @@ class DaggerExecutor:
         argv = ("docker-build", f"--platform={step.platform}", f"--file={step.dockerfile}", step.context)
         tarball = image.as_tarball()
         try:
-            size = await tarball.size()
+            size = await uncompressed_tarball(image).size()
             user = await image.user()
             labels = {name: await image.label(name) or "" for name in OCI_LABELS}
         except dagger.QueryError as exc:

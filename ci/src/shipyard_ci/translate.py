@@ -160,6 +160,15 @@ def build_container(step: BuildStep, tree: dagger.Directory) -> dagger.Container
     return ctr
 
 
+def uncompressed_tarball(image: dagger.Container) -> dagger.File:
+    """The image as an OCI archive of uncompressed layers, sized as the Docker executor's `Size`.
+
+    `as_tarball()` without `forcedCompression` gzips every layer that has no compressed blob yet
+    (core/schema/container.go, `asTarball`), which would make a build's size another number.
+    """
+    return image.as_tarball(forced_compression=dagger.ImageLayerCompression.UNCOMPRESSED)
+
+
 def scan_tarball(image: dagger.Container) -> dagger.File:
     """The image as the scanners read it: docker media types, uncompressed layers (core: SCAN_TAR)."""
     return image.as_tarball(

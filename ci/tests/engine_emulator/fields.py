@@ -136,6 +136,12 @@ class Fields:
             self.run.container(ctr)
             return self.id_of(ctr)
         if name == "asTarball":
+            compression = args.get("forcedCompression")
+            if compression not in {None, "Uncompressed"}:
+                raise EmulatorError(f"Container.asTarball(forcedCompression: {compression}) is not emulated")
+            # Layers as `docker save` writes them, uncompressed for images built or seeded here.
+            # Unset, the engine gzips each layer that has no compressed blob yet
+            # (core/schema/container.go asTarball): not reproduced (docs/dagger.md).
             docker_media = args.get("mediaTypes") == "DockerMediaTypes"
             return File(("tarball", ctr, "docker" if docker_media else "oci"))
         if name in {"exitCode", "stdout", "stderr", "combinedOutput"}:
