@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from semverlite import Version
 
-VERSIONS = [f"{major}.{minor}.{patch}-rc.{patch}" for major in range(3) for minor in range(5) for patch in range(4)]
+VERSIONS = [
+    f"{major}.{minor}.{patch}-rc.{patch}"
+    for major in range(3)
+    for minor in range(5)
+    for patch in range(4)
+]
 
 
 def test_parse(benchmark):
