@@ -377,6 +377,13 @@ async def test_ci_extended_exports_every_report_with_the_docker_executors_verdic
 ) -> None:
     del emulator
     project = git_copy("library", tmp_path)
+    # one Python: parity is per stage, and every kind of stage is in the tier with one leg each
+    pyproject = project / "pyproject.toml"
+    matrix = 'python = ["3.10", "3.11", "3.12", "3.13"]'
+    assert matrix in pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(matrix, 'python = ["3.12"]'))
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", "one python"]
+    await anyio.to_thread.run_sync(functools.partial(subprocess.run, commit, cwd=project, check=True))
     reports = tmp_path / "reports"
 
     async def run_ci(ship: Shipyard) -> str:
