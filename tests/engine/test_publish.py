@@ -3,6 +3,11 @@
 One full-tier run of a copy of examples/webapp, tagged v1.2.3, publishes to the local auth registry;
 the faults then drive the Docker executor's publish step on that run's build outputs (so the
 pipeline is not rebuilt for each fault): registry down, wrong password, immutable tag present.
+
+The same run is the security check of publishing: a registry password, a cosign key and its
+password never show in any process's argv while it runs (every /proc/*/cmdline sampled), the CLI's
+output, any file under .shipyard/, nor in the built image (every layer and the config of a
+`docker save`, and its labels).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from shipyard.oci.media import OCI_INDEX
 from shipyard.oci.reference import Repository
 from shipyard.oci.registry import RegistryClient
 from shipyard.session import Selection, open_session
-from shipyard.stages.spec import PublishStep
+from shipyard.stages.spec import BuildStep, PublishStep
 from tests.engine.helpers import cosign_binary, git_copy, shipyard, summary
+from tests.engine.secret_leaks import ArgvSampler, image_leaks
 
 if TYPE_CHECKING:
     from shipyard.stages.outcome import StageOutcome
@@ -58,6 +64,7 @@ class Published:
     cosign: Path
     keys: Path
     done: subprocess.CompletedProcess[str]
+    sampler: ArgvSampler | None = field(default=None, repr=False, compare=False)
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -143,16 +150,17 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
         keys=keys,
         done=subprocess.CompletedProcess([], 0),
     )
-    done = shipyard(
-        "run",
-        "--source",
-        str(project),
-        "publish",
-        "--json",
-        env={"GITHUB_REF": f"refs/tags/{VERSION_TAG}", **result.secrets},
-        timeout=3300,
-    )
-    return dataclasses.replace(result, done=done)
+    with ArgvSampler(result.secret_values()) as sampler:
+        done = shipyard(
+            "run",
+            "--source",
+            str(project),
+            "publish",
+            "--json",
+            env={"GITHUB_REF": f"refs/tags/{VERSION_TAG}", **result.secrets},
+            timeout=3300,
+        )
+    return dataclasses.replace(result, done=done, sampler=sampler)
 
 
 def _publish_json(published: Published) -> dict[str, Any]:
@@ -231,20 +239,47 @@ def test_the_published_image_verifies_with_the_public_key_and_carries_the_sbom(
 
 
 def test_no_secret_value_appears_in_any_report_or_log(published: Published) -> None:
-    out = published.project / ".shipyard" / "out"
+    state = published.project / ".shipyard"
+    out = state / "out"
     assert (out / "summary.json").is_file()
     assert (out / "summary.md").is_file()
     assert (out / "publish" / "log.txt").is_file()
     leaks = [
-        (str(path.relative_to(out)), value[:4] + "…")
-        for path in out.rglob("*")
+        (str(path.relative_to(state)), value[:4] + "…")
+        for path in state.rglob("*")
         if path.is_file()
         for value in published.secret_values()
         if value.encode() in path.read_bytes()
     ]
     assert leaks == []
-    assert published.password not in published.done.stdout + published.done.stderr
-    assert KEY_PASSWORD not in published.done.stdout + published.done.stderr
+    console = published.done.stdout + published.done.stderr
+    assert [v[:4] for v in published.secret_values() if v in console] == []
+
+
+def test_no_secret_in_any_argv_while_publishing(published: Published) -> None:
+    sampler = published.sampler
+    assert sampler is not None
+    assert sampler.samples > 20, "the sampler did not run during the publish"
+    assert any("cosign" in p for p in sampler.processes), "cosign was never seen running"
+    assert sampler.hits == []
+
+
+def test_no_secret_in_image_layers_config_or_labels(published: Published) -> None:
+    build = open_session(
+        published.project, Selection(names=("build-linux-amd64",), platforms=("linux/amd64",))
+    )
+    action = build.plan.get("build-linux-amd64").action
+    assert isinstance(action, BuildStep)
+    checked, leaks = image_leaks(action.tag, published.secret_values())
+    assert checked > 3, "docker save gave no layers"
+    assert leaks == []
+    labels = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", action.tag],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [v[:4] for v in published.secret_values() if v in labels] == []
 
 
 # ---------------------------------------------------------------- faults

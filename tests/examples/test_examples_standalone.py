@@ -60,16 +60,12 @@ def test_examples_own_tests_pass_on_their_own(example: str, version: str, tmp_pa
     if example in UV_PROJECTS:
         argv = ["uv", "run", "--locked", "--python", python, "pytest", "-q", "-p", "no:cacheprovider"]
     else:
+        # its requirements files as pip reads them; uv installs them (its cache makes the four
+        # versions seconds where pip took 12-15 s each; shipyard's own pip path has engine tests)
         venv = tmp_path / "venv"
-        subprocess.run([python, "-m", "venv", str(venv)], check=True, env=env)
-        install = [
-            str(venv / "bin" / "pip"),
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "-r",
-            "requirements-dev.txt",
-        ]
+        subprocess.run(["uv", "venv", "-q", "--python", python, str(venv)], check=True, env=env)
+        install = ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+        install += ["-r", "requirements-dev.txt"]
         subprocess.run(install, cwd=project, check=True, env=env, timeout=600)
         argv = [str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"]
     done = subprocess.run(
