@@ -102,7 +102,9 @@ class TestConfig(_Model):
     constraints: str | None = None
     """A pip constraints file applied to every install."""
     groups: tuple[str, ...] = ()
-    """uv dependency groups to install in addition to the default ones."""
+    """Dependency groups (PEP 735) to install: uv adds them to its default groups, pip installs
+    their requirements. Unset (and no `requirements`): the group holding pytest when the default
+    install would bring none (stages.install.groups_installed)."""
     extras: tuple[str, ...] = ()
     """The project's optional dependencies (extras) to install: `uv sync --extra`, `pip install -e .[...]`."""
     env: dict[str, str] = Field(default_factory=dict[str, str])

@@ -17,21 +17,9 @@ def _pytest(facts: ProjectFacts, keys: tuple[Key, ...]) -> list[str]:
     installing = {k.name for k in keys if k.section == "test"} & {"requirements", "groups", "extras"}
     if installing or not facts.uv_lock or facts.installs("pytest") is not None:
         return []
+    if any("pytest" in names for names in facts.groups.values()):
+        return []  # a test leg installs the group that brings it (stages.install.groups_installed)
     return ["`uv sync --locked` installs no pytest: add it (uv add --dev pytest), then run init again"]
-
-
-def _pip_groups(facts: ProjectFacts, keys: tuple[Key, ...]) -> list[str]:
-    if facts.uv_lock or any(k.name == "requirements" for k in keys):
-        return []
-    groups = [g for g, names in facts.groups.items() if "pytest" in names]
-    if not groups:
-        return []
-    return [
-        (
-            f"the dependency group {groups[0]!r} holds the test dependencies, but without uv.lock pip "
-            "installs only . and pytest: run `uv lock` (then uv installs it) or use a requirements file"
-        )
-    ]
 
 
 def _services(facts: ProjectFacts) -> list[str]:
@@ -84,7 +72,6 @@ def notes_for(facts: ProjectFacts, keys: tuple[Key, ...]) -> tuple[str, ...]:
     """The notes for this project, in the order the stages run."""
     notes = [
         *_pytest(facts, keys),
-        *_pip_groups(facts, keys),
         *_services(facts),
         *_pins(facts),
         *_images(facts),

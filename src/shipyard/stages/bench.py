@@ -73,7 +73,7 @@ def bench_stage(project: Project) -> Stage:
         group="bench",
         description=f"benchmarks on Python {python}, against {config.baseline}'s baseline",
         needs=(),
-        inputs=code_filter(),
+        inputs=code_filter(project),
         action=ContainerStep(
             image=python_image(project, python),
             commands=(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.oci.labels import oci_labels
-from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, PACKAGE_METADATA
+from shipyard.stages.common import ALWAYS_EXCLUDED, DOCS, metadata_kept
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import BuildStep, SourceFilter, Stage
 from shipyard.stages.verdicts import broken_run
@@ -95,7 +95,7 @@ def build_stage(project: Project, platform: str, git: GitInfo) -> Stage:
         inputs=SourceFilter(
             include=(f"{prefix}**", posixpath.normpath(image.dockerfile)),
             exclude=(*ALWAYS_EXCLUDED, *DOCS),
-            keep=PACKAGE_METADATA,
+            keep=metadata_kept(project),
         ),
         action=BuildStep(
             context=image.context,

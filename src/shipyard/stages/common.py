@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shipyard.config.metadata_files import metadata_files
 from shipyard.stages.spec import TOOLS_DIR, CacheVolume, SourceFilter, ToolBinary
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ ALWAYS_EXCLUDED: tuple[str, ...] = (
 DOCS: tuple[str, ...] = ("docs/**", "**/*.md", "**/*.rst", ".github/**")
 """Files that change nothing a stage computes ..."""
 PACKAGE_METADATA: tuple[str, ...] = ("README*", "LICENSE*", "COPYING*")
-"""... except these, which build backends read into the package's metadata."""
+"""... except these, which build backends read into the package's metadata (and the files the
+project's own configuration names for it: `metadata_kept`)."""
 
 CONTAINER_FILES: tuple[str, ...] = (
     "**/Dockerfile*",
@@ -74,12 +76,20 @@ def tool_binary(project: Project, tool: str, dest: str) -> ToolBinary:
     return ToolBinary(tool=tool, image=image.pinned, source=image.binary, dest=dest)
 
 
-def code_filter(*extra_excludes: str) -> SourceFilter:
-    """Everything but docs, container files and always-excluded paths, minus `extra_excludes`."""
+def metadata_kept(project: Project) -> tuple[str, ...]:
+    """The documents a stage that installs or builds `project` keeps: its backend reads them."""
+    return tuple(dict.fromkeys((*PACKAGE_METADATA, *metadata_files(project.root))))
+
+
+def code_filter(project: Project, *extra_excludes: str) -> SourceFilter:
+    """Everything but docs, container files and always-excluded paths, minus `extra_excludes`.
+
+    The documents `project`'s build backend reads stay: its install builds it.
+    """
     return SourceFilter(
         include=("**",),
         exclude=(*ALWAYS_EXCLUDED, *DOCS, *CONTAINER_FILES, *extra_excludes),
-        keep=PACKAGE_METADATA,
+        keep=metadata_kept(project),
     )
 
 

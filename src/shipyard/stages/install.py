@@ -13,6 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.config.dependency_groups import (
+    dependency_groups,
+    group_of_tests,
+    normalized,
+    requirement_names,
+    uv_default_groups,
+)
+from shipyard.errors import ConfigError
 from shipyard.stages.common import (
     COVERAGE_DIR,
     COVERAGE_REQUIREMENTS,
@@ -84,8 +92,47 @@ def setup_for(project: Project, version: str) -> Setup:
     return _pip_setup(project, version)
 
 
+def groups_installed(project: Project) -> tuple[str, ...]:
+    """The dependency groups a test leg installs.
+
+    The configured ones; else, with no requirement files configured, the group holding pytest when
+    the default install would bring no pytest (pip installs no group by itself, uv only its
+    default groups).
+    """
+    test = project.config.test
+    if test.groups or test.requirements:
+        return test.groups
+    groups = dependency_groups(project.root)
+    chosen = group_of_tests(groups)
+    if chosen is None:
+        return ()
+    if installer_for(project) == "uv":
+        defaults = uv_default_groups(project.root)
+        if any("pytest" in requirement_names(groups.get(group, ())) for group in defaults):
+            return ()
+    return (chosen,)
+
+
+def _group_requirements(project: Project, groups: tuple[str, ...]) -> tuple[str, ...]:
+    """The requirement strings of `groups` (PEP 735, includes resolved), for pip to install."""
+    table = dependency_groups(project.root)
+    missing = [group for group in groups if normalized(group) not in table]
+    if missing:
+        raise ConfigError(
+            f"{project.config_file}: test.groups names {missing[0]!r}, which "
+            f"{project.root / 'pyproject.toml'} [dependency-groups] does not define",
+            fix=f"name one of: {', '.join(table) or 'none defined'}",
+        )
+    return tuple(dict.fromkeys(spec for g in groups for spec in table[normalized(g)]))
+
+
+def _described(installer: str, groups: tuple[str, ...]) -> str:
+    return f"{installer}, group {', '.join(groups)}" if groups else installer
+
+
 def _uv_setup(project: Project, version: str) -> Setup:
-    groups = [arg for group in project.config.test.groups for arg in ("--group", group)]
+    chosen = groups_installed(project)
+    groups = [arg for group in chosen for arg in ("--group", group)]
     extras = [arg for extra in project.config.test.extras for arg in ("--extra", extra)]
     env = {
         "UV_CACHE_DIR": UV_CACHE.path,
@@ -130,15 +177,18 @@ def _uv_setup(project: Project, version: str) -> Setup:
         env={**env, "PYTHONPATH": COVERAGE_DIR},
         caches=(UV_CACHE,),
         tools=(tool_binary(project, "uv", UV),),
-        installer="uv",
+        installer=_described("uv", chosen),
     )
 
 
 def _pip_setup(project: Project, version: str) -> Setup:
     test = project.config.test
-    requirements = [arg for req in test.requirements for arg in ("-r", req)]
+    chosen = groups_installed(project)
+    group_specs = _group_requirements(project, chosen)
+    requirements = [arg for req in test.requirements for arg in ("-r", req)] + list(group_specs)
     constraints = ["-c", test.constraints] if test.constraints else []
-    pytest = [] if test.requirements else [PYTEST_REQUIREMENT]
+    brings_pytest = test.requirements or "pytest" in requirement_names(group_specs)
+    pytest = [] if brings_pytest else [PYTEST_REQUIREMENT]
     project_spec = f".[{','.join(test.extras)}]" if test.extras else "."
     pip = (venv_bin("pip"), "install", "--disable-pip-version-check")
     venv = Command(argv=(f"python{version}", "-m", "venv", VENV), label="venv")
@@ -163,5 +213,5 @@ def _pip_setup(project: Project, version: str) -> Setup:
         env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", "PYTHONPATH": COVERAGE_DIR},
         caches=(PIP_CACHE,),
         tools=(),
-        installer="pip",
+        installer=_described("pip", chosen),
     )

@@ -89,7 +89,9 @@ def test_stage(
     test = project.config.test
     services = services_for(project)
     # what compose reads to start the services is part of what the leg reads (its digest)
-    inputs = code_filter() if services is None else _with_kept(code_filter(), services.file, ".env")
+    inputs = code_filter(project)
+    if services is not None:
+        inputs = _with_kept(inputs, services.file, ".env")
     commands = (
         *setup.commands,
         Command(argv=_test_argv(project), may_fail=True, label="pytest", stdout="pytest.txt"),

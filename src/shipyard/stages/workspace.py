@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from shipyard.config.metadata_files import metadata_files
 from shipyard.stages.spec import WORKDIR, ContainerStep, TestServices
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ def in_workspace(stage: Stage, project: Project) -> Stage:
     action = stage.action
     also = list(workspace.reads())
     if stage.group != "lint":  # what installs the member installs the members it needs: their code
-        also += [f"{other.path}/**" for other in workspace.closure(member)]
+        for other in workspace.closure(member):  # and the documents their backends read
+            kept = metadata_files(workspace.root / other.path)
+            also += [f"{other.path}/**", *(posixpath.join(other.path, path) for path in kept)]
     if isinstance(action, ContainerStep):
         services = action.services
         if services is not None:

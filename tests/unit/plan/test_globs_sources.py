@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from shipyard.config.load import load_project
 from shipyard.plan.globs import matches
 from shipyard.plan.sources import hash_files, list_files, select, tree_digest
 from shipyard.stages.common import code_filter
@@ -65,8 +66,15 @@ FILES = [
 ]
 
 
-def test_keep_brings_back_package_metadata_despite_the_docs_exclusion() -> None:
-    assert select(FILES, code_filter()) == ["LICENSE", "README.md", "src/pkg/app.py", "uv.lock"]
+def test_keep_brings_back_package_metadata_despite_the_docs_exclusion(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    project = load_project(write_project({"pyproject.toml": '[project]\nname = "pkg"\n'}))
+    assert select(FILES, code_filter(project)) == ["LICENSE", "README.md", "src/pkg/app.py", "uv.lock"]
+    # the changelog comes back when the backend's readme plugin reads it
+    fancy = '[[tool.hatch.metadata.hooks.fancy-pypi-readme.fragments]]\npath = "CHANGELOG.md"\n'
+    project = load_project(write_project({"pyproject.toml": f'[project]\nname = "pkg"\n{fancy}'}))
+    assert "CHANGELOG.md" in select(FILES, code_filter(project))
 
 
 def test_select_include_exclude_keep() -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from shipyard.config.load import load_project
+from shipyard.errors import ConfigError
 from shipyard.stages.install import DEPS_LABEL, INSTALL_LABEL, UV, setup_for, venv_bin
 from shipyard.stages.spec import Environment
 
@@ -113,3 +114,84 @@ def test_a_setup_that_needs_the_source_is_not_split(
     assert setup.prepare == ()
     assert setup.environment() is None
     assert INSTALL_LABEL in [c.label for c in setup.project]
+
+
+STRUCTLOG_GROUPS = """
+[dependency-groups]
+tests = ["pytest-asyncio>=0.17", "pytest-randomly", "pytest>=6.0", "simplejson"]
+typing = ["mypy>=1.4"]
+docs = ["sphinx<9"]
+dev = [{include-group = "tests"}, {include-group = "typing"}]
+"""
+
+
+def _deps_argv(root: Path, version: str = "3.14") -> tuple[str, ...]:
+    setup = setup_for(load_project(root), version)
+    return next(command.argv for command in setup.commands if command.label == DEPS_LABEL)
+
+
+def test_pip_installs_the_group_holding_pytest_when_nothing_else_brings_the_tests(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    """structlog's shape: no lock, no requirements file, its tests' plugins in [dependency-groups]."""
+    root = write_project({"pyproject.toml": PROJECT + STRUCTLOG_GROUPS})
+    pip = (venv_bin("pip"), "install", "--disable-pip-version-check")
+    # `tests` (a preferred name) over `dev`, which includes it; the group's own pytest, no pin of ours
+    assert _deps_argv(root) == (*pip, "pytest-asyncio>=0.17", "pytest-randomly", "pytest>=6.0", "simplejson")
+    assert setup_for(load_project(root), "3.14").installer == "pip, group tests"
+
+
+@pytest.mark.parametrize(
+    ("groups", "table", "expected"),
+    [
+        # the configured groups win; include-group resolved
+        (
+            STRUCTLOG_GROUPS,
+            'groups = ["dev"]\n',
+            ("pytest-asyncio>=0.17", "pytest-randomly", "pytest>=6.0", "simplejson", "mypy>=1.4"),
+        ),
+        # a requirements file is the user's choice of test dependencies: no group added
+        (STRUCTLOG_GROUPS, 'requirements = ["req.txt"]\n', ("-r", "req.txt")),
+        # no group brings pytest: the pinned pytest, as before
+        ('[dependency-groups]\ndocs = ["sphinx"]\n', "", ("pytest==9.2.0",)),
+        # a group name spelled otherwise is the same group (PEP 735 normalises names)
+        ('[dependency-groups]\nTest_Suite = ["pytest"]\n', 'groups = ["test-suite"]\n', ("pytest",)),
+    ],
+)
+def test_pip_groups_configured_or_chosen(
+    write_project: Callable[[dict[str, str]], Path], groups: str, table: str, expected: tuple[str, ...]
+) -> None:
+    text = f"{PROJECT}{groups}\n[tool.shipyard.test]\n{table}"
+    root = write_project({"pyproject.toml": text, "req.txt": "pytest\n"})
+    pip = (venv_bin("pip"), "install", "--disable-pip-version-check")
+    assert _deps_argv(root) == (*pip, *expected)
+
+
+def test_a_configured_group_the_project_lacks_is_a_config_error_naming_it(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    root = write_project(
+        {"pyproject.toml": f'{PROJECT}{STRUCTLOG_GROUPS}\n[tool.shipyard.test]\ngroups = ["tset"]\n'}
+    )
+    with pytest.raises(
+        ConfigError, match=r"test\.groups names 'tset'.*fix: name one of: tests, typing, docs, dev"
+    ):
+        setup_for(load_project(root), "3.14")
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected_tail"),
+    [
+        # uv installs `dev` by default, and dev includes the tests: nothing to add
+        (STRUCTLOG_GROUPS, ()),
+        # the tests' group is not a default one: it is added
+        ('[dependency-groups]\ntests = ["pytest"]\ndev = ["ruff"]\n', ("--group", "tests")),
+        # [tool.uv] default-groups is what uv installs
+        ('[dependency-groups]\ndev = ["pytest"]\n[tool.uv]\ndefault-groups = []\n', ("--group", "dev")),
+    ],
+)
+def test_uv_adds_the_tests_group_only_when_its_default_groups_lack_pytest(
+    write_project: Callable[[dict[str, str]], Path], groups: str, expected_tail: tuple[str, ...]
+) -> None:
+    root = write_project({"pyproject.toml": PROJECT + groups, "uv.lock": "version = 1\n"})
+    assert _install_argv(root) == (UV, "sync", "--locked", "--python", "python3.14", *expected_tail)
