@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import tomllib
+
 from shipyard.gates.lint import lint_gate
 from shipyard.parsers.ruff import parse_ruff_check, parse_ruff_format
 from shipyard.stages import install
@@ -45,6 +47,38 @@ RUFF_FILES = (
 """Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
 PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
 """Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage."""
+RUFF_CONFIG_FILES = ("ruff.toml", ".ruff.toml")
+ERRORS_ONLY = ("E9", "F63", "F7")
+"""The rules a project that never chose ruff is held to: syntax errors, invalid comparisons, and
+statements Python refuses (`return` outside a function...) — code that cannot be right. Not F82
+(undefined names): tests raise NameError on purpose and IPython code calls `get_ipython` (rich
+has seven such). Anything more would be ruff's style judged on a project that keeps another
+(black, flake8, none), so its format is not judged either."""
+NOT_CHOSEN = (
+    "the project has no ruff configuration: errors-only rules, format not judged; "
+    "add [tool.ruff] or set [tool.shipyard.lint] ruff = true for ruff's full defaults"
+)
+
+
+def chooses_ruff(project: Project) -> bool:
+    """Whether the project uses ruff.
+
+    A ruff table or file (in its folder or at its workspace root), a ruff pin (ruff_version), or
+    `[tool.shipyard.lint] ruff` set by the user.
+    """
+    if "ruff" in project.config.lint.model_fields_set or project_ruff(project.root, project.lock_root):
+        return True
+    for folder in dict.fromkeys((project.root, project.lock_root)):
+        if any((folder / name).is_file() for name in RUFF_CONFIG_FILES):
+            return True
+        try:
+            document = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        tool = document.get("tool")
+        if isinstance(tool, dict) and "ruff" in tool:
+            return True
+    return False
 
 
 def ruff_used(project: Project) -> RuffPin:
@@ -85,28 +119,34 @@ def lint_stage(project: Project) -> Stage:
     if fetches_ruff:  # the project's ruff comes from PyPI through uv
         env |= {"UV_CACHE_DIR": UV_CACHE.path, "UV_PYTHON_DOWNLOADS": "never"}
         caches.append(UV_CACHE)
+    chosen = chooses_ruff(project)
     if lint.ruff:
         tools.append(ruff_tool)
-        commands += [
+        select = () if chosen else (f"--select={','.join(ERRORS_ONLY)}",)
+        commands.append(
             Command(
                 argv=(
                     *ruff_argv,
                     "check",
                     "--no-fix",
+                    *select,
                     "--output-format=json",
                     f"--output-file={OUTDIR}/{RUFF_JSON}",
                     *lint.paths,
                 ),
                 may_fail=True,
                 label="ruff-check",
-            ),
-            Command(
-                argv=(*ruff_argv, "format", "--check", *lint.paths),
-                may_fail=True,
-                label="ruff-format",
-                stdout=FORMAT_TXT,
-            ),
-        ]
+            )
+        )
+        if chosen:
+            commands.append(
+                Command(
+                    argv=(*ruff_argv, "format", "--check", *lint.paths),
+                    may_fail=True,
+                    label="ruff-format",
+                    stdout=FORMAT_TXT,
+                )
+            )
     if lint.typecheck != "none":
         setup = install.setup_for(project, version)
         tools += setup.tools
@@ -136,12 +176,13 @@ def lint_stage(project: Project) -> Stage:
             tools=tuple(dict.fromkeys(tools)),
             network=lint.typecheck != "none" or (lint.ruff and fetches_ruff),
         ),
-        evaluate=EvaluateLint(ruff=ruff if lint.ruff else None),
+        evaluate=EvaluateLint(ruff=ruff if lint.ruff else None, errors_only=lint.ruff and not chosen),
         outputs=(RUFF_JSON, FORMAT_TXT),
         params={
             "typecheck": lint.typecheck,
             "paths": ",".join(lint.paths),
             "ruff": f"{ruff.version} ({ruff.source})",
+            "ruff_rules": "project" if chosen else ",".join(ERRORS_ONLY),
         },
     )
 
@@ -152,6 +193,8 @@ class EvaluateLint:
 
     ruff: RuffPin | None = None
     """The ruff that ran (named in the summary), when ruff ran."""
+    errors_only: bool = False
+    """The project has no ruff configuration: ERRORS_ONLY ran, the format was not checked."""
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge the lint stage."""
@@ -163,10 +206,12 @@ class EvaluateLint:
         check = report(outcome, RUFF_JSON)
         if check is None:
             return missing(outcome, "ruff-check", RUFF_JSON)
-        fmt = report(outcome, FORMAT_TXT)
+        fmt = None if self.errors_only else report(outcome, FORMAT_TXT)
         check_report = parse_ruff_check(check[0], source=check[1])
         format_report = parse_ruff_format(fmt[0], source=fmt[1]) if fmt else None
         gate = lint_gate(check_report, format_report)
+        if self.errors_only:  # not "format did not run": it was not asked of this project
+            gate = replace(gate, notes=(NOT_CHOSEN,))
         result = from_gate(
             gate,
             counts={
@@ -176,6 +221,8 @@ class EvaluateLint:
             artifacts=(RUFF_JSON, FORMAT_TXT),
         )
         which = f" (ruff {self.ruff.version}, {self.ruff.source})" if self.ruff else ""
+        if self.errors_only:
+            which += f"; {NOT_CHOSEN}"
         result = replace(result, summary=result.summary + which, findings=check_report.findings)
         return _with_typecheck(result, outcome)
 
