@@ -21,12 +21,13 @@ def suite_gate(
             f"no tests were collected ({junit.source}): check the test paths, the -m marker expression "
             "and that the test files are named test_*.py"
         )
+    first = ""
     if junit.failures or junit.errors:
-        names = [
-            f"{c.classname}.{c.name}" if c.classname else c.name
-            for c in junit.cases
-            if c.outcome in {"failed", "error"}
-        ]
+        bad = [c for c in junit.cases if c.outcome in {"failed", "error"}]
+        names = [f"{c.classname}.{c.name}" if c.classname else c.name for c in bad]
+        if bad:  # the cause, in the one line: the first failure's name and message
+            message = (bad[0].message or bad[0].outcome).splitlines()[0]
+            first = f"; {names[0]}: {message[:200]}"
         shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")  # noqa: PLR2004
         reasons.append(f"{junit.failures} failed, {junit.errors} errored of {junit.tests} test(s): {shown}")
     notes: list[str] = []
@@ -45,7 +46,7 @@ def suite_gate(
     return GateResult(
         gate="test",
         passed=not reasons,
-        summary=f"tests {'passed' if not reasons else 'failed'}: {counts}{cover}",
+        summary=f"tests {'passed' if not reasons else 'failed'}: {counts}{cover}{first}",
         reasons=tuple(reasons),
         counted=junit.findings,
         notes=tuple(notes),

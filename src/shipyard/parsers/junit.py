@@ -135,6 +135,22 @@ def _seconds(element: ET.Element, *, source: str) -> float:
         ) from None
 
 
+COLLECTION_FAILURE = "collection failure"
+"""pytest's message for a test module that could not be imported: the cause is in the text."""
+
+
+def _message(child: ET.Element) -> str | None:
+    """The failure's message; a collection failure's is its first `E   ` line (the exception)."""
+    message = child.get("message")
+    text = (child.text or "").strip()
+    if message and message != COLLECTION_FAILURE:
+        return message
+    cause = next((line[1:].strip() for line in text.splitlines() if line.startswith("E ")), None)
+    if message == COLLECTION_FAILURE:
+        return f"collection error: {cause}" if cause else message
+    return message or text or None
+
+
 def _case(element: ET.Element, *, source: str) -> TestCase:
     name = element.get("name")
     if name is None:
@@ -148,7 +164,7 @@ def _case(element: ET.Element, *, source: str) -> TestCase:
         child = element.find(tag)
         if child is not None:
             outcome = result
-            message = child.get("message") or (child.text or "").strip() or None
+            message = _message(child)
             break
     return TestCase(
         name=name,

@@ -71,8 +71,22 @@ def test_suite_gate_on_recorded_runs(junit: str, *, passed: bool) -> None:
 def test_failures_are_named() -> None:
     result = suite_gate(parse_junit(read("pytest/junit-failing.xml"), source="j.xml"))
     assert result.reasons == ("1 failed, 0 errored of 3 test(s): test_shop.test_total_discount",)
-    assert result.summary == "tests failed: 2 passed, 1 failed, 0 errored, 0 skipped"
+    assert result.summary.startswith(
+        "tests failed: 2 passed, 1 failed, 0 errored, 0 skipped; test_shop.test_total_discount: "
+    )
+    messages = [c.message for c in parse_junit(read("pytest/junit-failing.xml"), source="j.xml").cases]
+    first = next(m for m in messages if m)
+    assert result.summary.endswith(first.splitlines()[0][:200])  # the cause, not a count
     assert [f.id for f in result.counted] == ["test_shop.test_total_discount"]
+
+
+def test_a_module_that_cannot_be_imported_is_named_with_its_exception() -> None:
+    """rich's tests need attrs, which its install did not bring: the line says so, not `1 errored`."""
+    result = suite_gate(parse_junit(read("pytest/junit-collection-error.xml"), source="j.xml"))
+    assert result.summary == (
+        "tests failed: 0 passed, 0 failed, 1 errored, 0 skipped; "
+        "test_broken: collection error: ModuleNotFoundError: No module named 'not_a_module_xyz'"
+    )
 
 
 def test_zero_tests_message() -> None:
