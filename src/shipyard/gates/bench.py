@@ -53,9 +53,11 @@ class Comparison:
     def line(self) -> str:
         """`test_parse: median 1.2 ms, baseline 0.84 ms, +43%, p=0.001: regressed`."""
         if self.baseline_median is None:
-            return f"{self.name}: median {_seconds(self.median)}, no baseline: new"
-        unit = _unit(max(self.median, self.baseline_median))
-        medians = f"median {_seconds(self.median, unit)}, baseline {_seconds(self.baseline_median, unit)}"
+            return f"{self.name}: median {seconds_text(self.median)}, no baseline: new"
+        unit = time_unit(max(self.median, self.baseline_median))
+        medians = (
+            f"median {seconds_text(self.median, unit)}, baseline {seconds_text(self.baseline_median, unit)}"
+        )
         return f"{self.name}: {medians}, {_percent(self.change)}, {_p(self.p)}: {self.verdict}"
 
 
@@ -156,19 +158,21 @@ def bench_gate(
 def _regression(row: Comparison) -> str:
     """`test_parse +43% (median 1.2 ms vs 0.84 ms, p=0.001)`."""
     assert row.baseline_median is not None  # noqa: S101 - only compared rows regress
-    unit = _unit(max(row.median, row.baseline_median))
+    unit = time_unit(max(row.median, row.baseline_median))
     return (
-        f"{row.name} {_percent(row.change)} (median {_seconds(row.median, unit)} vs "
-        f"{_seconds(row.baseline_median, unit)}, {_p(row.p)})"
+        f"{row.name} {_percent(row.change)} (median {seconds_text(row.median, unit)} vs "
+        f"{seconds_text(row.baseline_median, unit)}, {_p(row.p)})"
     )
 
 
-def _unit(seconds: float) -> tuple[float, str]:
+def time_unit(seconds: float) -> tuple[float, str]:
+    """The scale and name to show `seconds` in: (1e-6, "µs") for 0.00034."""
     return next(((scale, name) for scale, name in _UNITS if seconds >= scale), _UNITS[-1])
 
 
-def _seconds(seconds: float, unit: tuple[float, str] | None = None) -> str:
-    scale, name = unit or _unit(seconds)
+def seconds_text(seconds: float, unit: tuple[float, str] | None = None) -> str:
+    """`340 µs`: three significant digits in `unit` (default: the one that suits `seconds`)."""
+    scale, name = unit or time_unit(seconds)
     return f"{seconds / scale:.3g} {name}"
 
 
