@@ -23,6 +23,11 @@ VERDICT_COLOURS = {
     "new": "#0969da",
 }
 BASELINE_COLOUR = "#8c959f"
+LEGEND = (
+    ("baseline median", BASELINE_COLOUR),
+    *((v, VERDICT_COLOURS[v]) for v in ("regressed", "slower", "faster")),
+    ("same or new", VERDICT_COLOURS["same"]),
+)
 ROW = 40
 PLOT = WIDTH - LABEL_WIDTH - 290
 
@@ -85,7 +90,7 @@ def bench_chart(rows: list[BenchRow], *, title: str = "benchmark medians against
     height = legend_h + len(rows) * ROW + 6
     parts = [svg_open(height, title)]
     x = LABEL_WIDTH
-    for name, colour in (("baseline median", BASELINE_COLOUR), *VERDICT_COLOURS.items()):
+    for name, colour in LEGEND:
         parts.append(
             f'<rect x="{x}" y="4" width="10" height="10" rx="2" fill="{colour}"/>'
             f'<text x="{x + 14}" y="13">{esc(name)}</text>'
