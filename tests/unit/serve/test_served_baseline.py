@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,9 +15,10 @@ import uvicorn
 from serve_helpers import LIBRARY, TOKEN, TOOLS, bench_summary
 
 from shipyard.baselines import baseline_path
-from shipyard.bench_baseline import Fetch, with_served_baseline
+from shipyard.bench_baseline import SERVE_TIMEOUT, Fetch, with_served_baseline
 from shipyard.config.load import load_project
 from shipyard.plan.graph import Plan
+from shipyard.reports.summary import MAX_ROUNDS
 from shipyard.serve.app import create_app
 from shipyard.serve.client import send_summary
 from shipyard.serve.settings import ServeSettings, sqlite_url
@@ -26,7 +28,6 @@ from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 URL = "http://ci.example:8080"
 
@@ -169,3 +170,17 @@ def test_a_service_that_is_not_listening_is_named_in_one_line(tmp_path: Path) ->
     assert result.summary.startswith("bench: passed: no baseline yet (2 benchmark(s) ran, nothing compared; ")
     assert f"serve {url} unavailable: cannot reach {url}: " in result.summary
     assert "\n" not in result.summary
+
+
+def test_the_docs_state_what_the_code_does() -> None:
+    docs = Path(__file__).parents[3] / "docs"
+    text = (docs / "benchmarks.md").read_text(encoding="utf-8")
+    assert f"at most {MAX_ROUNDS} rounds per benchmark" in text
+    assert f"at most {SERVE_TIMEOUT:g} s" in text
+    assert "GET <url>/api/projects/<project>/baseline?branch=<baseline>&stage=bench" in text
+    app = create_app(ServeSettings(database_url="sqlite://"))
+    paths = {getattr(route, "path", "") for route in app.routes}
+    assert {"/api/projects/{name}/baseline", "/projects/{name}/benchmarks"} <= paths
+    assert "GET /api/projects/{name}/baseline?branch=main&stage=bench" in (docs / "serve.md").read_text(
+        "utf-8"
+    )
