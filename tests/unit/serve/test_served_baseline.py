@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -130,21 +131,30 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[str]:
-    """A real `shipyard serve` app on a local port, over SQLite in tmp."""
-    (tmp_path / "db").mkdir()
-    app = create_app(ServeSettings(database_url=sqlite_url(tmp_path / "db"), token=TOKEN))
+@contextlib.contextmanager
+def serving(database_url: str) -> Iterator[str]:
+    """A real `shipyard serve` app on a local port."""
+    app = create_app(ServeSettings(database_url=database_url, token=TOKEN))
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[str]:
+    """The service over SQLite in tmp."""
+    (tmp_path / "db").mkdir()
+    with serving(sqlite_url(tmp_path / "db")) as url:
+        yield url
 
 
 def test_a_green_main_run_sent_to_the_service_is_the_next_runs_baseline(tmp_path: Path, service: str) -> None:
@@ -170,6 +180,23 @@ def test_a_service_that_is_not_listening_is_named_in_one_line(tmp_path: Path) ->
     assert result.summary.startswith("bench: passed: no baseline yet (2 benchmark(s) ran, nothing compared; ")
     assert f"serve {url} unavailable: cannot reach {url}: " in result.summary
     assert "\n" not in result.summary
+
+
+def test_a_service_whose_database_is_down_is_named_and_the_file_used(tmp_path: Path) -> None:
+    project = load_project(library(tmp_path, with_file=True))
+    down = f"postgresql+psycopg://shipyard:secret@127.0.0.1:{_free_port()}/shipyard"
+    with serving(down) as url:
+        plan = with_served_baseline(Plan(stages=(bench_stage(project),)), url=url, project=project.name)
+    result = judge(plan, tmp_path, "bench/regressed.json")
+    assert result.status is Status.FAILED  # against the file
+    line = next(d for d in result.details if d.startswith("baseline: "))
+    assert line.startswith(
+        f"baseline: baseline file .shipyard/baselines/bench.json (serve {url} unavailable: "
+    )
+    assert "answered 503" in line
+    assert "does not answer" in line
+    assert "secret" not in line
+    assert "\n" not in line
 
 
 def test_the_docs_state_what_the_code_does() -> None:
