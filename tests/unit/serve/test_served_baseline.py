@@ -28,7 +28,7 @@ from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.result import StageResult, Status
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator, Iterator
 
 URL = "http://ci.example:8080"
 
@@ -132,7 +132,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(database_url: str) -> Iterator[str]:
+def serving(database_url: str) -> Generator[str]:
     """A real `shipyard serve` app on a local port."""
     app = create_app(ServeSettings(database_url=database_url, token=TOKEN))
     port = _free_port()
