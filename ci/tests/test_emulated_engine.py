@@ -334,6 +334,32 @@ async def test_test_executes_on_one_python_with_the_docker_executors_counts(
 
 
 @pytest.mark.anyio
+async def test_bench_executes_on_main_and_returns_the_baseline_it_recorded(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The module's half only: the Docker executor's run of the same (a pass, `no baseline yet`, the
+    file recorded) is tests/engine/test_bench.py, and running it twice here costs minutes."""
+    del emulator
+    project = git_copy("library", tmp_path)
+
+    async def recorded(ship: Shipyard) -> str:
+        return await (await ship.bench()).file("bench.json").contents()
+
+    judged = await module_verdict(project, recorded)  # ref refs/heads/main: it records the baseline
+    bench = judged.stages["bench"]
+    assert judged.passed, judged.text
+    assert str(bench["summary"]).startswith("bench: passed: no baseline yet (2 benchmark(s) ran"), bench
+    assert cast("list[str]", bench["details"])[0] == "baseline: no baseline yet"
+    benchmarks = cast("list[dict[str, object]]", json.loads(judged.text)["benchmarks"])
+    assert [b["fullname"] for b in benchmarks] == [
+        "benchmarks/test_bench.py::test_parse",
+        "benchmarks/test_bench.py::test_sort",
+    ]
+    rounds = [len(cast("list[float]", cast("dict[str, object]", b["stats"])["data"])) for b in benchmarks]
+    assert min(rounds) >= 20, rounds  # [tool.shipyard.bench] min_rounds of examples/library
+
+
+@pytest.mark.anyio
 async def test_a_failing_gate_raises_the_cores_verdict_on_both(emulator: Emulator, tmp_path: Path) -> None:
     del emulator
     project = git_copy("library", tmp_path)

@@ -8,6 +8,7 @@ read it. On CI the file travels between runs as an artifact (docs/benchmarks.md)
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.paths import STATE_DIR
@@ -16,10 +17,21 @@ from shipyard.stages.result import Status
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from shipyard.parsers.bench import BenchReport
     from shipyard.runner import RunState
 
 BASELINES_DIR = "baselines"
 """The folder of the state directory (`.shipyard/`) baselines are kept in."""
+
+
+@dataclass(frozen=True)
+class ServedBaseline:
+    """A baseline a run-history service (`shipyard serve`) handed out: its last green run's benchmarks."""
+
+    report: BenchReport
+    """The benchmarks with their rounds, as the run recorded them."""
+    origin: str
+    """Which it is, for the gate's line: `serve http://ci:8080, run 12 on main`."""
 
 
 def baseline_path(root: Path, stage_id: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -14,6 +15,7 @@ import anyio
 import click
 
 from shipyard.baselines import save_baselines
+from shipyard.bench_baseline import with_served_baseline
 from shipyard.cli.live import LiveView, output_console, summary_table
 from shipyard.cli.options import open_selected, selection_options
 from shipyard.errors import EngineError, GateFailedError, ReportError
@@ -167,7 +169,8 @@ def default_jobs() -> int:
 @click.option(
     "--report-to",
     metavar="URL",
-    help="Send the summary to a `shipyard serve` at URL (token: SHIPYARD_SERVE_TOKEN); a failure warns.",
+    help="Send the summary to a `shipyard serve` at URL (token: SHIPYARD_SERVE_TOKEN); a failure warns. "
+    "The bench stage compares with the baseline branch's last green run there (else the baseline file).",
 )
 def command(
     stages: tuple[str, ...],
@@ -197,6 +200,9 @@ def command(
         out=out,
     )
     _check_writable(session.out_root)
+    if report_to:  # the service's baseline, asked for before the run (shipyard.bench_baseline)
+        plan = with_served_baseline(session.plan, url=report_to, project=session.project.name)
+        session = dataclasses.replace(session, plan=plan)
     console = output_console(stderr=as_json)
     state = RunState(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}

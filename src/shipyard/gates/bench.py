@@ -15,7 +15,7 @@ from shipyard.gates.mann_whitney import mann_whitney
 from shipyard.gates.result import GateResult
 
 if TYPE_CHECKING:
-    from shipyard.parsers.bench import BenchReport
+    from shipyard.parsers.bench import Benchmark, BenchReport
 
 ALPHA = 0.05
 """The p-value under which a difference of the rounds is taken as real."""
@@ -37,6 +37,11 @@ class Comparison:
     verdict: Verdict = "new"
     """`regressed` (slower beyond the threshold, significantly), `slower`/`faster` (significantly,
     within the threshold for slower), `same` (no significant difference), `new` (no baseline)."""
+    fullname: str = ""
+    """The node id runs are matched by (`benchmarks/test_bench.py::test_parse`)."""
+    rounds: tuple[float, ...] = ()
+    """This run's rounds, seconds per iteration: what a later run compares with when this one is its
+    baseline (the run-history service keeps them)."""
 
     @property
     def change(self) -> float | None:
@@ -48,9 +53,11 @@ class Comparison:
     def line(self) -> str:
         """`test_parse: median 1.2 ms, baseline 0.84 ms, +43%, p=0.001: regressed`."""
         if self.baseline_median is None:
-            return f"{self.name}: median {_seconds(self.median)}, no baseline: new"
-        unit = _unit(max(self.median, self.baseline_median))
-        medians = f"median {_seconds(self.median, unit)}, baseline {_seconds(self.baseline_median, unit)}"
+            return f"{self.name}: median {seconds_text(self.median)}, no baseline: new"
+        unit = time_unit(max(self.median, self.baseline_median))
+        medians = (
+            f"median {seconds_text(self.median, unit)}, baseline {seconds_text(self.baseline_median, unit)}"
+        )
         return f"{self.name}: {medians}, {_percent(self.change)}, {_p(self.p)}: {self.verdict}"
 
 
@@ -60,7 +67,7 @@ def compare(current: BenchReport, baseline: BenchReport, *, threshold: float) ->
     for bench in current.benchmarks:
         before = baseline.named(bench.fullname)
         if before is None:
-            rows.append(Comparison(name=bench.name, median=bench.median))
+            rows.append(_row(bench))
             continue
         p = mann_whitney(bench.rounds, before.rounds).p
         slower = bench.median > before.median
@@ -71,8 +78,26 @@ def compare(current: BenchReport, baseline: BenchReport, *, threshold: float) ->
             verdict = "regressed"
         else:
             verdict = "slower" if slower else "faster"
-        rows.append(Comparison(bench.name, bench.median, before.median, p, verdict))
+        rows.append(_row(bench, baseline_median=before.median, p=p, verdict=verdict))
     return tuple(rows)
+
+
+def _row(
+    bench: Benchmark,
+    *,
+    baseline_median: float | None = None,
+    p: float | None = None,
+    verdict: Verdict = "new",
+) -> Comparison:
+    return Comparison(
+        name=bench.name,
+        median=bench.median,
+        baseline_median=baseline_median,
+        p=p,
+        verdict=verdict,
+        fullname=bench.fullname,
+        rounds=bench.rounds,
+    )
 
 
 def bench_gate(
@@ -82,24 +107,30 @@ def bench_gate(
     threshold: float,
     branch: str,
     no_baseline: str = "",
+    origin: str = "",
 ) -> tuple[GateResult, tuple[Comparison, ...]]:
-    """Judge a run's benchmarks against the baseline branch's (`no_baseline`: why there is none)."""
+    """Judge a run's benchmarks against the baseline branch's.
+
+    `no_baseline` says why there is none; `origin`, which baseline was used (`serve <url>, run 12 on
+    main`, `baseline file <path>`, `no baseline yet`): the first note, and named in the summary.
+    """
     count = len(current.benchmarks)
+    first = (f"baseline: {origin}",) if origin else ()
     if count == 0:
         reason = f"no benchmarks ran ({current.source}): check the bench command and its paths"
         return GateResult(
             gate="bench", passed=False, summary=f"bench: failed: {reason}", reasons=(reason,)
         ), ()
     if baseline is None:
-        rows = tuple(Comparison(name=b.name, median=b.median) for b in current.benchmarks)
+        rows = tuple(_row(b) for b in current.benchmarks)
         why = no_baseline or f"a green run on {branch} records it"
         summary = f"bench: passed: no baseline yet ({count} benchmark(s) ran, nothing compared; {why})"
         return GateResult(
-            gate="bench", passed=True, summary=summary, notes=tuple(r.line() for r in rows)
+            gate="bench", passed=True, summary=summary, notes=(*first, *(r.line() for r in rows))
         ), rows
     rows = compare(current, baseline, threshold=threshold)
     gone = [b.name for b in baseline.benchmarks if current.named(b.fullname) is None]
-    notes = [r.line() for r in rows]
+    notes = [*first, *(r.line() for r in rows)]
     if gone:
         notes.append(f"in the baseline but not in this run: {', '.join(gone)}")
     regressed = [r for r in rows if r.verdict == "regressed"]
@@ -117,7 +148,8 @@ def bench_gate(
         )
     compared = sum(1 for r in rows if r.verdict != "new")
     summary = (
-        f"bench: passed: {compared} of {count} benchmark(s) compared with {branch}'s baseline, "
+        f"bench: passed: {compared} of {count} benchmark(s) compared with {branch}'s baseline"
+        f"{f' ({origin})' if origin else ''}, "
         f"none slower by more than {threshold:.0%} (p < {ALPHA:g})"
     )
     return GateResult(gate="bench", passed=True, summary=summary, notes=tuple(notes)), rows
@@ -126,19 +158,21 @@ def bench_gate(
 def _regression(row: Comparison) -> str:
     """`test_parse +43% (median 1.2 ms vs 0.84 ms, p=0.001)`."""
     assert row.baseline_median is not None  # noqa: S101 - only compared rows regress
-    unit = _unit(max(row.median, row.baseline_median))
+    unit = time_unit(max(row.median, row.baseline_median))
     return (
-        f"{row.name} {_percent(row.change)} (median {_seconds(row.median, unit)} vs "
-        f"{_seconds(row.baseline_median, unit)}, {_p(row.p)})"
+        f"{row.name} {_percent(row.change)} (median {seconds_text(row.median, unit)} vs "
+        f"{seconds_text(row.baseline_median, unit)}, {_p(row.p)})"
     )
 
 
-def _unit(seconds: float) -> tuple[float, str]:
+def time_unit(seconds: float) -> tuple[float, str]:
+    """The scale and name to show `seconds` in: (1e-6, "µs") for 0.00034."""
     return next(((scale, name) for scale, name in _UNITS if seconds >= scale), _UNITS[-1])
 
 
-def _seconds(seconds: float, unit: tuple[float, str] | None = None) -> str:
-    scale, name = unit or _unit(seconds)
+def seconds_text(seconds: float, unit: tuple[float, str] | None = None) -> str:
+    """`340 µs`: three significant digits in `unit` (default: the one that suits `seconds`)."""
+    scale, name = unit or time_unit(seconds)
     return f"{seconds / scale:.3g} {name}"
 
 

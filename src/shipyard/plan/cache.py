@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 RESULT_FILE = "result.json"
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 """Bumped when a result gains fields: a record of another format is a miss (the stage runs again)."""
 _RESULT = TypeAdapter(StageResult)
 

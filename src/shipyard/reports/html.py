@@ -419,6 +419,15 @@ def _table(stages: list[_Stage]) -> str:
     )
 
 
+def _benchmarks(data: Mapping[str, object]) -> str:
+    """The bench stages' plot (reports.bench_chart), empty when no stage has benchmarks."""
+    from shipyard.reports.bench_chart import bench_section  # noqa: PLC0415 - it draws with this module
+
+    raw = data.get("stages")
+    items = cast("list[object]", raw) if isinstance(raw, list) else []
+    return bench_section([cast("dict[str, object]", e) for e in items if isinstance(e, dict)])
+
+
 def summary_html(data: Mapping[str, object]) -> str:
     """Render `summary_data` output as a self-contained HTML page."""
     project = cast("dict[str, object]", data.get("project") or {})
@@ -437,6 +446,7 @@ def summary_html(data: Mapping[str, object]) -> str:
         f"{len(stages)} stage(s) on the {esc(data.get('executor', '?'))} executor</div>"
     )
     error = data.get("error")
+    benchmarks = _benchmarks(data)
     body = (f'<section><p class="flag">Error: {esc(error)}</p></section>' if error else "") + "".join(
         (
             section("Stage timeline", _timeline(stages), anchor="timeline"),
@@ -444,6 +454,7 @@ def summary_html(data: Mapping[str, object]) -> str:
             section("Findings by severity", _findings(stages), anchor="findings"),
             section("SBOM packages", _sbom(stages), anchor="sbom"),
             section("Image size per platform", _sizes(stages), anchor="sizes"),
+            section("Benchmarks", benchmarks, anchor="benchmarks") if benchmarks else "",
             section("Stages", _table(stages), anchor="stages"),
         )
     )

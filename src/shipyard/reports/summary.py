@@ -12,10 +12,15 @@ from shipyard.stages.test import VERSION_PARAM, VERSION_SOURCE_PARAM
 
 if TYPE_CHECKING:
     from shipyard.config.load import Project
+    from shipyard.gates.bench import Comparison
     from shipyard.gitinfo import GitInfo
     from shipyard.runner import RunState
 
 SCHEMA = "shipyard.summary/v1"
+MAX_ROUNDS = 1000
+"""Rounds per benchmark the summary keeps (evenly spaced over the run, 6 significant digits): enough
+for the U test as a later run's baseline, and a summary with 50 benchmarks stays well under the
+1 MiB a `shipyard serve` accepts."""
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -29,6 +34,25 @@ def _offset(started: float | None, run_start: float) -> float | None:
     if started is None:
         return None
     return round(max(0.0, started - run_start), 2)
+
+
+def kept_rounds(rounds: tuple[float, ...], limit: int = MAX_ROUNDS) -> list[float]:
+    """At most `limit` of `rounds`, evenly spaced in run order, each to 6 significant digits."""
+    step = max(1, -(-len(rounds) // limit))
+    return [float(f"{value:.6g}") for value in rounds[::step]]
+
+
+def _benchmark(row: Comparison) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "fullname": row.fullname,
+        "median": row.median,
+        "baseline_median": row.baseline_median,
+        "change": row.change,
+        "p": row.p,
+        "verdict": row.verdict,
+        "rounds": kept_rounds(row.rounds),
+    }
 
 
 def version_data(state: RunState, project: Project) -> dict[str, str | None]:
@@ -73,6 +97,11 @@ def summary_data(
                 "seconds": round(run.elapsed, 2),
                 "started_offset": _offset(run.started, monotonic_run_start),
                 "digest": run.digest,
+                **(
+                    {"benchmarks": [_benchmark(b) for b in result.benchmarks]}
+                    if result and result.benchmarks
+                    else {}
+                ),
             }
         )
     finished = state.finished or state.started

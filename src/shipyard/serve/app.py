@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from shipyard.serve import views
+from shipyard.serve import bench_views, views
+from shipyard.serve.benchmarks import bench_trends
 from shipyard.serve.db import Database, DatabaseUnavailableError
 from shipyard.serve.schema import NAME_PATTERN, SummaryIn
 from shipyard.serve.stats import project_stats
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from shipyard.serve.stats import ProjectStats
 
 log = logging.getLogger("shipyard.serve")
+MAX_BRANCH, MAX_STAGE = 255, 200
+"""The longest branch and stage id the database keeps (models.py)."""
 
 
 class _TooLargeError(Exception):
@@ -156,6 +159,33 @@ async def api_stats(request: Request) -> Response:
     return JSONResponse(stats.as_json())
 
 
+def _name(request: Request) -> str | None:
+    name = str(request.path_params["name"])
+    return name if re.fullmatch(NAME_PATTERN, name) else None
+
+
+async def api_baseline(request: Request) -> Response:
+    """GET /api/projects/{name}/baseline?branch=main&stage=bench: the last green run's benchmarks."""
+    name = _name(request)
+    branch = request.query_params.get("branch", "main")
+    stage = request.query_params.get("stage", "bench")
+    if name is None or not 0 < len(branch) <= MAX_BRANCH or not 0 < len(stage) <= MAX_STAGE:
+        return _error(400, "a project name, ?branch=<branch> and ?stage=<stage id> are needed")
+    record = await run_in_threadpool(_db(request).baseline, name, branch=branch, stage=stage)
+    if record is None:
+        return _error(404, f"no green run of {name} on {branch} with {stage} benchmarks yet")
+    return JSONResponse(record.as_json(project=name, branch=branch, stage=stage))
+
+
+async def bench_page(request: Request) -> Response:
+    """GET /projects/{name}/benchmarks: each benchmark's median over runs, per branch."""
+    name = _name(request)
+    if name is None:
+        return HTMLResponse(views.message_page("not found", "not a project name"), status_code=404)
+    points = await run_in_threadpool(_db(request).medians, name, limit=_settings(request).history_limit)
+    return HTMLResponse(bench_views.bench_page(name, bench_trends(points)))
+
+
 async def unavailable(request: Request, exc: Exception) -> Response:
     """Any request that needed the database while it is down: 503, and the service stays up."""
     message = exc.one_line() if isinstance(exc, DatabaseUnavailableError) else str(exc)
@@ -183,9 +213,11 @@ def create_app(settings: ServeSettings, database: Database | None = None) -> Sta
             Route("/healthz", healthz),
             Route("/", index),
             Route("/projects/{name}", project),
+            Route("/projects/{name}/benchmarks", bench_page),
             Route("/api/runs", ingest, methods=["POST"]),
             Route("/api/projects", api_projects),
             Route("/api/projects/{name}/stats", api_stats),
+            Route("/api/projects/{name}/baseline", api_baseline),
         ],
         exception_handlers={DatabaseUnavailableError: unavailable},
         lifespan=lifespan,

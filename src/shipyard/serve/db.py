@@ -18,7 +18,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from shipyard.errors import ShipyardError
-from shipyard.serve.models import runs, stages
+from shipyard.serve.benchmarks import BaselineRecord, BenchmarkRecord, MedianPoint
+from shipyard.serve.models import benchmarks, runs, stages
 from shipyard.serve.stats import RunRecord, StageRecord
 
 if TYPE_CHECKING:
@@ -203,6 +204,89 @@ class Database:
             for row in reversed(run_rows)
         ]
 
+    def baseline(self, project: str, *, branch: str, stage: str) -> BaselineRecord | None:
+        """The benchmarks of `stage` in the project's last green run on `branch` that has them."""
+        self.ready()
+        with_benchmarks = select(benchmarks.c.run_id).where(benchmarks.c.stage == stage)
+        passed = select(stages.c.run_id).where(stages.c.stage == stage, stages.c.status == "passed")
+        last = (
+            select(runs.c.id, runs.c.sha, runs.c.started)
+            .where(
+                runs.c.project == project,
+                runs.c.branch == branch,
+                runs.c.ok.is_(True),
+                runs.c.id.in_(with_benchmarks),
+                runs.c.id.in_(passed),
+            )
+            .order_by(runs.c.started.desc(), runs.c.id.desc())
+            .limit(1)
+        )
+        try:
+            with self.engine.connect() as connection:
+                run = connection.execute(last).first()
+                if run is None:
+                    return None
+                rows = connection.execute(
+                    select(benchmarks)
+                    .where(benchmarks.c.run_id == run.id, benchmarks.c.stage == stage)
+                    .order_by(benchmarks.c.id)
+                ).all()
+        except DOWN as exc:
+            raise self._unavailable(exc) from exc
+        return BaselineRecord(
+            run_id=run.id,
+            sha=run.sha,
+            started=_aware(run.started),
+            benchmarks=tuple(
+                BenchmarkRecord(
+                    name=row.name,
+                    fullname=row.fullname,
+                    median=float(row.median),
+                    rounds=tuple(float(v) for v in cast("list[float]", row.rounds or [])),
+                )
+                for row in rows
+            ),
+        )
+
+    def medians(self, project: str, *, limit: int = 500) -> list[MedianPoint]:
+        """Every benchmark's median in the project's latest `limit` runs that have benchmarks."""
+        self.ready()
+        recent = (
+            select(runs.c.id)
+            .where(runs.c.project == project, runs.c.id.in_(select(benchmarks.c.run_id)))
+            .order_by(runs.c.started.desc(), runs.c.id.desc())
+            .limit(limit)
+        )
+        query = (
+            select(
+                runs.c.id,
+                runs.c.branch,
+                runs.c.started,
+                benchmarks.c.name,
+                benchmarks.c.fullname,
+                benchmarks.c.median,
+            )
+            .join(benchmarks, benchmarks.c.run_id == runs.c.id)
+            .where(runs.c.id.in_(recent))
+            .order_by(runs.c.started, runs.c.id, benchmarks.c.id)
+        )
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+        except DOWN as exc:
+            raise self._unavailable(exc) from exc
+        return [
+            MedianPoint(
+                run_id=row.id,
+                branch=row.branch,
+                started=_aware(row.started),
+                name=row.name,
+                fullname=row.fullname,
+                median=float(row.median),
+            )
+            for row in rows
+        ]
+
 
 def _aware(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes: they were stored as UTC."""
@@ -253,4 +337,18 @@ def _insert(connection: Connection, summary: SummaryIn, document: dict[str, obje
                 for stage in summary.stages
             ],
         )
+    measured = [
+        {
+            "run_id": run_id,
+            "stage": stage.id,
+            "name": bench.name,
+            "fullname": bench.fullname,
+            "median": bench.median,
+            "rounds": list(bench.rounds),
+        }
+        for stage in summary.stages
+        for bench in stage.benchmarks
+    ]
+    if measured:
+        connection.execute(insert(benchmarks), measured)
     return run_id

@@ -54,3 +54,16 @@ stages = Table(
     Column("counts", JSON, nullable=False),
     Index("ix_stages_stage_digest", "stage", "digest"),
 )
+
+benchmarks = Table(
+    "benchmarks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("stage", String(200), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("fullname", String(1000), nullable=False),
+    Column("median", Float, nullable=False),
+    Column("rounds", JSON, nullable=False),
+)
+"""Each benchmark a run's bench stage reported: its median (the trend) and rounds (a baseline)."""

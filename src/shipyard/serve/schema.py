@@ -33,6 +33,15 @@ class GitIn(_Model):
     dirty: bool = False
 
 
+class BenchmarkIn(_Model):
+    """One benchmark of a bench stage: its median and rounds, seconds per iteration."""
+
+    name: str = Field(min_length=1, max_length=500)
+    fullname: str = Field(default="", max_length=1000)
+    median: float = Field(ge=0)
+    rounds: list[float] = Field(default_factory=list[float], max_length=10_000)
+
+
 class StageIn(_Model):
     """One stage's verdict and numbers."""
 
@@ -45,6 +54,8 @@ class StageIn(_Model):
     seconds: float = Field(ge=0)
     started_offset: float | None = Field(default=None, ge=0)
     digest: str = Field(default="", max_length=128)
+    benchmarks: list[BenchmarkIn] = Field(default_factory=list["BenchmarkIn"], max_length=1000)
+    """A bench stage's benchmarks (older summaries have none)."""
 
 
 class SummaryIn(_Model):

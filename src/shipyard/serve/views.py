@@ -142,7 +142,8 @@ def project_page(stats: ProjectStats) -> str:
         f'<h1><a href="/" style="text-decoration:none">shipyard</a> · {esc(stats.project)}</h1>'
         f'<div class="meta">{sum(len(b.runs) for b in stats.branches)} run(s) on {len(stats.branches)} '
         f"branch(es) · regression margin {stats.settings.margin * 100:.0f}% over the P95 of the last "
-        f'{stats.settings.window} executed runs · <a href="/api/projects/{name}/stats">JSON</a></div>'
+        f'{stats.settings.window} executed runs · <a href="/api/projects/{name}/stats">JSON</a> · '
+        f'<a href="/projects/{name}/benchmarks">benchmarks</a></div>'
     )
     body = "".join(_branch(b, stats.settings.margin) for b in stats.branches) + section(
         "Flaky stages", _flaky(stats), anchor="flaky"

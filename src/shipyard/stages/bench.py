@@ -10,7 +10,7 @@ stage beside it, whose load would slow it) and is never cached: its verdict depe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,9 @@ from shipyard.stages.spec import OUTDIR, Baseline, Command, ContainerStep, Stage
 from shipyard.stages.verdicts import broken_run, from_gate, last_line, missing, report
 
 if TYPE_CHECKING:
+    from shipyard.baselines import ServedBaseline
     from shipyard.config.load import Project
+    from shipyard.parsers.bench import BenchReport
     from shipyard.stages.outcome import StageOutcome
 
 BENCH_ID = "bench"
@@ -116,6 +118,10 @@ class EvaluateBench:
     """The baseline file as the plan found it; None when there was none."""
     baseline_sha256: str | None = None
     """Its content hash, so the stage's digest changes with the baseline."""
+    served: ServedBaseline | None = None
+    """The baseline a `shipyard serve` handed out before the run (`--report-to`); it wins over the file."""
+    serve_note: str = ""
+    """Why the service's baseline is not the one used (down, none there yet): said beside the file's."""
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge one bench run."""
@@ -150,20 +156,33 @@ class EvaluateBench:
                 artifacts=(BENCH_JSON,),
             )
         current = parse_bench(found[0], source=found[1])
-        baseline = None
-        if self.baseline is not None:
-            path = Path(self.baseline)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise ReportError(
-                    f"cannot read the baseline {path}: {exc.strerror or exc}",
-                    fix="restore it (docs/benchmarks.md), or delete it and run on the baseline branch",
-                ) from exc
-            baseline = parse_bench(data, source=str(path))
-        gate, rows = bench_gate(current, baseline, threshold=self.threshold, branch=self.branch)
+        baseline, origin = self._baseline()
+        why = f"{self.serve_note}; no baseline file either" if self.serve_note else ""
+        gate, rows = bench_gate(
+            current, baseline, threshold=self.threshold, branch=self.branch, no_baseline=why, origin=origin
+        )
         counts: dict[str, int | float | str] = {
             "benchmarks": len(current.benchmarks),
             "regressed": sum(1 for r in rows if r.verdict == "regressed"),
+            "baseline": "serve" if self.served else "file" if baseline else "none",
         }
-        return from_gate(gate, counts=counts, artifacts=(BENCH_JSON,))
+        result = from_gate(gate, counts=counts, artifacts=(BENCH_JSON,))
+        return replace(result, benchmarks=rows)
+
+    def _baseline(self) -> tuple[BenchReport | None, str]:
+        """The baseline to compare with and the line saying which it is: the service's, the file, none."""
+        note = f" ({self.serve_note})" if self.serve_note else ""
+        if self.served is not None:
+            return self.served.report, self.served.origin
+        if self.baseline is None:
+            return None, f"no baseline yet{note}"
+        path = Path(self.baseline)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ReportError(
+                f"cannot read the baseline {path}: {exc.strerror or exc}",
+                fix="restore it (docs/benchmarks.md), or delete it and run on the baseline branch",
+            ) from exc
+        shown = Path(*path.parts[-3:])  # .shipyard/baselines/bench.json
+        return parse_bench(data, source=str(path)), f"baseline file {shown}{note}"

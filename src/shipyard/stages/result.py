@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from shipyard.gates.bench import Comparison  # noqa: TC001 - a field type the stage cache resolves
 from shipyard.gates.result import SuppressedFinding  # noqa: TC001 - field types the stage cache resolves
 from shipyard.parsers.findings import Finding  # noqa: TC001 - at runtime (plan/cache.py)
 
@@ -47,3 +48,6 @@ class StageResult:
     SARIF log is built from these, so it holds this run's stages only."""
     suppressed: tuple[SuppressedFinding, ...] = ()
     """Scan findings an active allowlist entry kept from counting (SARIF shows them as suppressed)."""
+    benchmarks: tuple[Comparison, ...] = ()
+    """The bench stage's benchmarks against the baseline, with this run's rounds (the summary and
+    report.html show them; a run-history service keeps them as the next runs' baseline)."""

@@ -53,3 +53,32 @@ def make_client(
 ) -> TestClient:
     app = create_app(ServeSettings(database_url=url, token=token, max_body=max_body))
     return TestClient(app, raise_server_exceptions=raise_server_exceptions)
+
+
+TOOLS = Path(__file__).parents[2] / "fixtures" / "tools"
+LIBRARY = Path(__file__).parents[3] / "examples" / "library"
+
+
+def bench_summary(
+    root: Path, out: Path, report: str, *, minutes: int = 0, ref: str = "refs/heads/main", ok: bool = True
+) -> Any:
+    """The summary the core writes for a bench run of the library at `root` on a recorded report."""
+    from shipyard.config.load import load_project  # noqa: PLC0415 - only the bench tests need the core
+    from shipyard.gitinfo import NO_GIT  # noqa: PLC0415
+    from shipyard.reports.summary import summary_data  # noqa: PLC0415
+    from shipyard.runner import RunState, StageRun  # noqa: PLC0415
+    from shipyard.stages.bench import BENCH_ID, bench_stage  # noqa: PLC0415
+    from shipyard.stages.outcome import CommandOutcome, StageOutcome  # noqa: PLC0415
+
+    project = load_project(root)
+    stage = bench_stage(project)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_bytes((TOOLS / report).read_bytes())
+    ran = CommandOutcome(label="bench", argv=("python", "-m", "pytest"), exit_code=0, output_tail="")
+    result = stage.evaluate(StageOutcome(stage_id=BENCH_ID, out_dir=out, commands=(ran,)))
+    state = RunState(runs={BENCH_ID: StageRun(stage=stage, digest="d", result=result)})
+    data: Any = summary_data(state, project=project, git=NO_GIT, executor="docker", stand_ins=[])
+    data["started"] = (START + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data["git"]["ref"] = ref
+    data["ok"] = ok
+    return data

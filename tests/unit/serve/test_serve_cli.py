@@ -29,9 +29,9 @@ def test_migrate_creates_the_schema_and_is_idempotent(
         main(["serve", "--migrate", "--data-dir", str(tmp_path)])
     assert "newest schema" in capsys.readouterr().out
     with sqlite3.connect(tmp_path / "shipyard.db") as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"runs", "stages"} <= tables
+    assert {"runs", "stages", "benchmarks"} <= tables
 
 
 def test_the_database_url_comes_from_the_environment(tmp_path: Path) -> None:

@@ -103,7 +103,12 @@ def test_no_baseline_yet_is_a_pass_that_says_so(tmp_path: Path) -> None:
     result = judge(stage, tmp_path, "bench/baseline.json", ran())
     assert result.status is Status.PASSED
     assert result.summary.startswith("bench: passed: no baseline yet (2 benchmark(s) ran, nothing compared")
-    assert result.counts == {"benchmarks": 2, "regressed": 0}
+    assert result.counts == {"benchmarks": 2, "regressed": 0, "baseline": "none"}
+    assert result.details[0] == "baseline: no baseline yet"
+    assert [(b.name, b.verdict, len(b.rounds)) for b in result.benchmarks] == [
+        ("test_parse", "new", 743),
+        ("test_sort", "new", 96),
+    ]
 
 
 def test_the_baseline_the_plan_found_fails_a_regressed_run(tmp_path: Path) -> None:
@@ -112,7 +117,8 @@ def test_the_baseline_the_plan_found_fails_a_regressed_run(tmp_path: Path) -> No
     assert result.status is Status.FAILED
     assert result.summary == "bench: failed: test_parse +509% (median 34.1 µs vs 5.59 µs, p<0.001)"
     assert "test_sort: median 171 µs, baseline 163 µs, +5%, p<0.001: slower" in result.details
-    assert result.counts == {"benchmarks": 2, "regressed": 1}
+    assert result.counts == {"benchmarks": 2, "regressed": 1, "baseline": "file"}
+    assert result.details[1] == "baseline: baseline file .shipyard/baselines/bench.json"
 
 
 def test_a_corrupt_baseline_is_a_report_error_naming_it(tmp_path: Path) -> None:
