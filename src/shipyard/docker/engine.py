@@ -21,6 +21,10 @@ from shipyard.errors import EngineError
 ENGINE_FIX = (
     "start the Docker Engine (on a Debian host: `shipyard engine bootstrap` as root) or set DOCKER_HOST"
 )
+REMOTE_FIX = (
+    "check that the engine listens there (dockerd --host=tcp://0.0.0.0:2376 --tlsverify …, or ssh access) "
+    "and that this machine reaches it, or unset DOCKER_HOST for the local engine (docs/scaling.md)"
+)
 MIN_API = "1.41"
 """Docker Engine 20.10: the oldest API whose calls the executor makes (a platform on create)."""
 TLS_FIX = (
@@ -31,6 +35,7 @@ API_FIX = (
     f"upgrade that Docker Engine to 20.10 or newer (API {MIN_API}+), or point DOCKER_HOST at one that is"
 )
 _SSL_REASON = re.compile(r"\[SSL[^\]]*\][^'\")(]*")
+_OS_REASON = re.compile(r"\[Errno -?\d+\][^'\")(]*")
 
 
 def connect(timeout: float = 120) -> Any:
@@ -52,7 +57,8 @@ def connect(timeout: float = 120) -> Any:
                 f"TLS with the Docker Engine at {endpoint.describe()} failed: {reason}", fix=TLS_FIX
             ) from exc
         raise EngineError(
-            f"cannot reach the Docker Engine at {endpoint.describe()}: {_first_line(exc)}", fix=ENGINE_FIX
+            f"cannot reach the Docker Engine at {endpoint.describe()}: {_reason(exc)}",
+            fix=ENGINE_FIX if endpoint.local else REMOTE_FIX,
         ) from exc
     api = str(client.api.api_version)
     if _version(api) < _version(MIN_API):
@@ -77,6 +83,12 @@ def _tls_failure(exc: BaseException) -> str | None:
         seen = seen.__cause__ or seen.__context__
     match = _SSL_REASON.search(str(exc))  # docker-py's version check flattens the cause into text
     return match.group(0).strip() if match else None
+
+
+def _reason(exc: BaseException) -> str:
+    """`[Errno 111] Connection refused` out of requests' nested message, else its first line."""
+    match = _OS_REASON.search(str(exc))
+    return match.group(0).strip() if match else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
