@@ -205,6 +205,7 @@ ENDPOINT_FAULTS = {
     # fault: (what the last line must name besides the endpoint)
     "tcp-closed-port": "cannot reach the Docker Engine",
     "tls-untrusted": "TLS with the Docker Engine",
+    "tls-missing-certs": "TLS settings for the Docker Engine",
     "api-too-old": f"API {OLD_API}",
 }
 
@@ -214,6 +215,13 @@ def endpoint_env(fault: str, tmp_path: Path) -> Generator[dict[str, str]]:
     """DOCKER_HOST (and TLS variables) for a remote endpoint that fails the way `fault` says."""
     if fault == "tcp-closed-port":
         yield {"DOCKER_HOST": f"tcp://127.0.0.1:{closed_port()}"}
+    elif fault == "tls-missing-certs":
+        (empty := tmp_path / "no-certs").mkdir(parents=True)
+        yield {
+            "DOCKER_HOST": f"tcp://127.0.0.1:{closed_port()}",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": str(empty),
+        }
     elif fault == "tls-untrusted":
         with tls_listener(tmp_path) as (port, certs):
             yield {

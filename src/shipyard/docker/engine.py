@@ -76,7 +76,9 @@ def _too_old(endpoint: Endpoint, said: str) -> EngineError:
 def _tls_failure(exc: BaseException) -> str | None:
     """The TLS reason somewhere in the exception's chain, or None when TLS is not what failed."""
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if isinstance(seen, (ssl.SSLError, requests.exceptions.SSLError)):
             match = _SSL_REASON.search(str(seen))
             return match.group(0).strip() if match else _first_line(seen)
