@@ -2,10 +2,11 @@
 
 dockerd runs in a network namespace of its own (a veth pair, 10.213.N.1 here and 10.213.N.2
 there) and a mount namespace of its own in which the temporary directory and the repository are
-empty tmpfs mounts: a path of the client's is not there to bind-mount. It has its own data root,
-exec root (so its own managed containerd), pid file and bridge (inside its namespace, so neither
-docker0 nor the main engine's networks are touched), and listens only on plain TCP at
-10.213.N.2:2375 — unencrypted, acceptable on a private veth for a test, never elsewhere.
+empty tmpfs mounts: a path of the client's is not there to bind-mount. It has its own data root
+(a tmpfs in its mount namespace), exec root (so its own managed containerd), pid file and bridge
+(inside its namespace, so neither docker0 nor the main engine's networks are touched), and
+listens only on plain TCP at 10.213.N.2:2375 — unencrypted, acceptable on a private veth for a
+test, never elsewhere.
 
 It has no registry: the images a run needs are copied from the main engine with `docker save |
 docker load`. Its containers reach PyPI (uv installs) through a NAT rule for its /30 only; every
@@ -38,6 +39,9 @@ from shipyard.bootstrap.run import run
 PORT = 2375
 STATE = Path("/var/lib/shipyard-remote-engines")
 EXEC = Path("/run/shipyard-remote-engines")
+DATA_SIZE = "8g"
+"""The data root is a tmpfs of the engine's mount namespace: gone with it, nothing to delete (a run
+of the remote test fills about 2.6 GB)."""
 NEEDED = ("ip", "nsenter", "unshare", "dockerd", "iptables")
 
 
@@ -124,8 +128,11 @@ class RemoteEngine:
             f"--host={self.host}",
             "--tls=false",  # says plain TCP is meant (dockerd waits 15 s otherwise)
         ]
+        data = self.state / "data"
+        data.mkdir(exist_ok=True)
         script = (
-            f'for d in {hide}; do [ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done; exec {" ".join(dockerd)}'
+            f'for d in {hide}; do [ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done; '
+            f"mount -t tmpfs -o size={DATA_SIZE},mode=0710 tmpfs '{data}' && exec {' '.join(dockerd)}"
         )
         namespaces = ["nsenter", f"--net=/run/netns/{ns}", "unshare", "--mount", "--propagation", "private"]
         self.pid = spawn_daemon(
@@ -193,6 +200,15 @@ class RemoteEngine:
             ).returncode
             == 0
         )
+
+    def data_used(self) -> str:
+        """How much of its data root (a tmpfs) is used, as df prints it."""
+        assert self.pid is not None
+        done = subprocess.run(
+            ["nsenter", "-t", str(self.pid), "-m", "df", "-h", "--output=used", str(self.state / "data")],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        return done.stdout.split()[-1] if done.stdout.split() else "unknown"
 
     def stop(self) -> None:
         """Stop the daemon and whatever runs in its namespace; delete the rules, the veth, the state."""

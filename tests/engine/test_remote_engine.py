@@ -13,8 +13,9 @@ step: files in through the API, reports out), test-3.12 (a multi-command step th
 commits its environment on that engine: uv installs, then the source placed, junit/coverage
 out), build-linux-amd64 (buildx sends the context to the engine; the image saved back through
 the API), sbom (an upstream image archive streamed into a container) and compose (the client's
-compose file with shipyard's override file; the HTTP probe from a container on the engine).
-Not here: the rest of the matrix, arm64, the scans, publish — paths those already take.
+compose file with shipyard's override file; the HTTP probe from a container on the engine); then
+`shipyard debug lint` (docker exec through DOCKER_HOST, its shell reading the files sent in).
+Not here: the rest of the matrix, arm64, the trivy scans, package, publish — paths those share.
 
 Every container the remote engine creates during the run is inspected as it is created: none
 bind-mounts a path (shipyard's only mounts are named volumes of tools and caches).
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -93,7 +95,7 @@ def test_webapp_on_a_remote_engine_gives_the_local_verdicts(remote: RemoteEngine
     run_id = f"remote-{secrets.token_hex(4)}"
     with CreationWatch(remote.host) as watch:
         done, took = run_on(project, {"DOCKER_HOST": remote.host, "SHIPYARD_RUN_ID": run_id})
-    print(f"remote engine: seeded in {seeded:.1f} s, the run took {took:.1f} s")  # noqa: T201 - a CI figure
+    print(f"remote engine: seeded in {seeded:.1f} s, the run took {took:.1f} s, data {remote.data_used()}")  # noqa: T201
     assert done.returncode == 0, done.stderr[-3000:]
 
     there = summary(project)
@@ -117,6 +119,16 @@ def test_webapp_on_a_remote_engine_gives_the_local_verdicts(remote: RemoteEngine
         assert local_done.returncode == 0, local_done.stderr[-3000:]
         assert verdicts(project) == verdicts(local)
         assert counts == summary(local)["test-3.12"]["counts"]
+
+    # `shipyard debug` on the same engine: its shell (docker exec, no tty) sees the files sent in
+    debug = subprocess.run(
+        [sys.executable, "-m", "shipyard", "debug", "lint", "--source", str(project)],
+        input="test -f pyproject.toml && test -d src/webapp && echo files-are-there\n",
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "DOCKER_HOST": remote.host, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert debug.returncode == 0, debug.stderr[-2000:]
+    assert "files-are-there" in debug.stdout, debug.stdout[-2000:]
 
     stages_seen = {c.stage for c in watch.created}
     assert {"lint", "test-3.12", "sbom", "app", "db"} <= stages_seen, stages_seen
