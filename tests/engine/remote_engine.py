@@ -94,6 +94,9 @@ class RemoteEngine:
         """Namespaces, veth, NAT for the /30, then dockerd; wait until it answers."""
         ns, here, there = self.name, f"{self.name}h", f"{self.name}e"
         net = f"10.213.{self.octet}"
+        if Path("/proc/sys/net/ipv4/ip_forward").read_text(encoding="utf-8").strip() != "1":
+            msg = "IPv4 forwarding is off here (the main dockerd turns it on): the engine would reach no PyPI"
+            raise RuntimeError(msg)
         self.state.mkdir(parents=True, exist_ok=True)
         self._record()
         run(["ip", "netns", "add", ns])
