@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.engine.engine_endpoints import OLD_API, closed_port, old_engine, tls_listener
 from tests.engine.helpers import AUTH_REGISTRY, EXAMPLES, REPO, RegistryProxy, git_copy, shipyard
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator, Iterator
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -198,6 +199,54 @@ def test_engine_unreachable(library: Path) -> None:
     fault.check("reports written", result.reports_written())
     fault.check("stage marked error", result.stages().get("lint", {}).get("status") == "error")
     fault.record(f"exit {result.done.returncode}: {result.last_line}")
+
+
+ENDPOINT_FAULTS = {
+    # fault: (what the last line must name besides the endpoint)
+    "tcp-closed-port": "cannot reach the Docker Engine",
+    "tls-untrusted": "TLS with the Docker Engine",
+    "tls-missing-certs": "TLS settings for the Docker Engine",
+    "api-too-old": f"API {OLD_API}",
+}
+
+
+@contextlib.contextmanager
+def endpoint_env(fault: str, tmp_path: Path) -> Generator[dict[str, str]]:
+    """DOCKER_HOST (and TLS variables) for a remote endpoint that fails the way `fault` says."""
+    if fault == "tcp-closed-port":
+        yield {"DOCKER_HOST": f"tcp://127.0.0.1:{closed_port()}"}
+    elif fault == "tls-missing-certs":
+        (empty := tmp_path / "no-certs").mkdir(parents=True)
+        yield {
+            "DOCKER_HOST": f"tcp://127.0.0.1:{closed_port()}",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": str(empty),
+        }
+    elif fault == "tls-untrusted":
+        with tls_listener(tmp_path) as (port, certs):
+            yield {
+                "DOCKER_HOST": f"tcp://127.0.0.1:{port}",
+                "DOCKER_TLS_VERIFY": "1",
+                "DOCKER_CERT_PATH": str(certs),
+            }
+    else:
+        with old_engine() as port:
+            yield {"DOCKER_HOST": f"tcp://127.0.0.1:{port}"}
+
+
+@pytest.mark.parametrize("fault", sorted(ENDPOINT_FAULTS))
+def test_remote_endpoint_faults(fault: str, library: Path, tmp_path: Path) -> None:
+    names = ENDPOINT_FAULTS[fault]
+    row = Fault(
+        f"engine endpoint: {fault}", f"exit 4, one line naming the endpoint and {names!r}, with the fix"
+    )
+    with endpoint_env(fault, tmp_path / "endpoint") as env:
+        result = run(library, "lint", kind="endpoint", env=env)
+    row.check("one-line error, exit 4", one_line_error(result, 4))
+    row.check("names the endpoint", f"{env['DOCKER_HOST']} (DOCKER_HOST)" in result.last_line)
+    row.check(f"says {names!r}", names in result.last_line)
+    row.check("reports written", result.reports_written())
+    row.record(f"exit {result.done.returncode}: {result.last_line}")
 
 
 def test_container_killed_mid_stage(library: Path) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from shipyard.config.models import ExecProbe, HttpProbe
 from shipyard.docker.container_step import RUN_LABEL
+from shipyard.docker.engine_probe import observe_from_engine
 from shipyard.stages.build import METADATA_JSON
 from shipyard.stages.compose import setup_error
 from shipyard.stages.compose_inspect import services_from_inspect, services_in_config
@@ -59,10 +60,12 @@ def project_name(run_id: str, stage_id: str) -> str:
 class ComposeRunner:
     """Brings stacks up and down for one pipeline run; remembers them for cleanup."""
 
-    def __init__(self, run_id: str, *, pull: bool = True) -> None:
+    def __init__(self, run_id: str, *, pull: bool = True, local: bool = True) -> None:
         self.run_id = run_id
         self.pull = pull
         """Whether images the stack lacks are pulled before `up` (False with `--offline`)."""
+        self.local = local
+        """Whether the engine shares this machine's network (endpoint.Endpoint.local): probes go direct."""
         self.projects: list[tuple[str, list[str]]] = []
 
     def run(self, stage: Stage, step: ComposeStep, context: StepContext) -> StageOutcome:
@@ -115,8 +118,8 @@ class ComposeRunner:
         images = _service_images(config, injected=step.service if step.image_from else None)
         return pull_missing(compose, images, seen, emit, pull=self.pull)
 
-    @staticmethod
     def _up_and_probe(
+        self,
         step: ComposeStep,
         context: StepContext,
         compose: list[str],
@@ -139,7 +142,7 @@ class ComposeRunner:
             timeout=step.timeout + 60,
         )
         services = inspect_stack(compose, emit)
-        attempts = _probe_all(step, compose, services, emit) if up.returncode == 0 else ()
+        attempts = self._probe_all(step, compose, services, emit) if up.returncode == 0 else ()
         logs = run_logged([*compose, "logs", "--no-color", "--timestamps"], lambda _line: None)
         (context.out_dir / LOGS_TXT).write_text(logs.stdout, encoding="utf-8")
         return seen.model_copy(
@@ -154,6 +157,59 @@ class ComposeRunner:
             )
             overrides[step.service] |= {"image": metadata["tag"], "pull_policy": "never"}
         return {"services": overrides}
+
+    def _probe_all(
+        self,
+        step: ComposeStep,
+        compose: list[str],
+        services: tuple[ServiceState, ...],
+        emit: Callable[[str], None],
+    ) -> tuple[ProbeAttempt, ...]:
+        """Every attempt of every probe; the core's retries and pause, stopping once the core says passed."""
+        attempts: list[ProbeAttempt] = []
+        by_name = {s.name: s for s in reversed(services)}
+        for index, probe in enumerate(step.probes):
+            label = probe_label(probe)
+            for number in range(1, attempts_allowed(step) + 1):
+                if number > 1:
+                    time.sleep(PROBE_PAUSE)
+                seen = self._probe_once(probe, step, compose, by_name.get(probe.service))
+                attempt = ProbeAttempt.model_validate(
+                    {"probe": index, "label": label, "attempt": number, **seen}
+                )
+                attempts.append(attempt)
+                problem = attempt_problem(probe, attempt)
+                emit(f"probe {label} attempt {number}: {problem or 'passed'}")
+                if problem is None:
+                    break
+        return tuple(attempts)
+
+    def _probe_once(
+        self, probe: AnyProbe, step: ComposeStep, compose: list[str], service: ServiceState | None
+    ) -> dict[str, object]:
+        """What one attempt saw, as ProbeAttempt fields."""
+        if service is None:
+            return {"error": f"service {probe.service!r} has no container"}
+        if isinstance(probe, ExecProbe):
+            return _exec_probe(probe, step, compose)
+        if not service.address:
+            return {"error": f"service {probe.service!r} has no network address"}
+        kind, path = ("http", probe.path) if isinstance(probe, HttpProbe) else ("tcp", "")
+        if not self.local:  # the engine's container addresses are not routable from here
+            return observe_from_engine(
+                step.probe_image,
+                service.container,
+                kind,
+                service.address,
+                probe.port,
+                path,
+                step.probe_timeout,
+                run_id=self.run_id,
+                pull=self.pull,
+            )
+        return observe(
+            kind, service.address, probe.port, path=path, timeout=step.probe_timeout, limit=OUTPUT_LIMIT
+        )
 
     def down(self, name: str, base: list[str], emit: Callable[[str], None]) -> None:
         """Remove the stack: containers, networks, volumes."""
@@ -239,56 +295,24 @@ def inspect_stack(compose: list[str], emit: Callable[[str], None]) -> tuple[Serv
     return services_from_inspect(inspected.stdout, source="docker inspect")
 
 
-def _probe_all(
-    step: ComposeStep, compose: list[str], services: tuple[ServiceState, ...], emit: Callable[[str], None]
-) -> tuple[ProbeAttempt, ...]:
-    """Every attempt of every probe; the core's retries and pause, stopping once the core says passed."""
-    attempts: list[ProbeAttempt] = []
-    by_name = {s.name: s for s in reversed(services)}
-    for index, probe in enumerate(step.probes):
-        label = probe_label(probe)
-        for number in range(1, attempts_allowed(step) + 1):
-            if number > 1:
-                time.sleep(PROBE_PAUSE)
-            seen = _probe_once(probe, step, compose, by_name.get(probe.service))
-            attempt = ProbeAttempt.model_validate({"probe": index, "label": label, "attempt": number, **seen})
-            attempts.append(attempt)
-            problem = attempt_problem(probe, attempt)
-            emit(f"probe {label} attempt {number}: {problem or 'passed'}")
-            if problem is None:
-                break
-    return tuple(attempts)
-
-
-def _probe_once(
-    probe: AnyProbe, step: ComposeStep, compose: list[str], service: ServiceState | None
-) -> dict[str, object]:
-    """What one attempt saw, as ProbeAttempt fields."""
-    if service is None:
-        return {"error": f"service {probe.service!r} has no container"}
-    if isinstance(probe, ExecProbe):
-        started = time.monotonic()
-        try:
-            done = subprocess.run(
-                [*compose, "exec", "-T", probe.service, *probe.command],
-                capture_output=True,
-                text=True,
-                timeout=step.probe_timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return {"error": f"no exit within {step.probe_timeout:g} s", "seconds": step.probe_timeout}
-        return {
-            "exit_code": done.returncode,
-            "body": tail(done.stdout + done.stderr),
-            "seconds": round(time.monotonic() - started, 3),
-        }
-    if not service.address:
-        return {"error": f"service {probe.service!r} has no network address"}
-    kind, path = ("http", probe.path) if isinstance(probe, HttpProbe) else ("tcp", "")
-    return observe(
-        kind, service.address, probe.port, path=path, timeout=step.probe_timeout, limit=OUTPUT_LIMIT
-    )
+def _exec_probe(probe: ExecProbe, step: ComposeStep, compose: list[str]) -> dict[str, object]:
+    """An exec probe's command in its service's container (`docker compose exec`: local or remote)."""
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [*compose, "exec", "-T", probe.service, *probe.command],
+            capture_output=True,
+            text=True,
+            timeout=step.probe_timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no exit within {step.probe_timeout:g} s", "seconds": step.probe_timeout}
+    return {
+        "exit_code": done.returncode,
+        "body": tail(done.stdout + done.stderr),
+        "seconds": round(time.monotonic() - started, 3),
+    }
 
 
 def _finish(stage: Stage, context: StepContext, seen: ComposeObservation) -> StageOutcome:

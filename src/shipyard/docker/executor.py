@@ -15,6 +15,7 @@ import requests.exceptions
 from shipyard.docker.build_step import ensure_loaded, run_build
 from shipyard.docker.compose_step import ComposeRunner
 from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache, ToolVolumes
+from shipyard.docker.endpoint import current_endpoint
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
 from shipyard.docker.publish_step import PublishRunner, index_publish
@@ -44,7 +45,8 @@ class DockerExecutor:
         self.tools = ToolCache(self.client, self.images, labels)
         volumes = ToolVolumes(self.client, self.images, self.tools, labels)
         self.containers = ContainerRunner(self.client, self.images, volumes, self.run_id)
-        self.compose = ComposeRunner(self.run_id, pull=pull)
+        self.endpoint = current_endpoint()
+        self.compose = ComposeRunner(self.run_id, pull=pull, local=self.endpoint.local)
         self.publisher = PublishRunner(self.tools)
 
     def stand_ins(self) -> list[str]:
