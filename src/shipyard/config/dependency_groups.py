@@ -4,7 +4,8 @@ Projects keep their test dependencies in `[dependency-groups]` more and more (`t
 "pytest-asyncio", ...]`), with or without uv.lock. uv installs only its default groups (`dev`,
 or `[tool.uv] default-groups`) and pip none at all, so a test leg that installs no group runs
 the tests without their plugins: failures that are shipyard's, not the project's. The core picks
-the group that holds pytest, installs it, and says so in the leg's description.
+the group that holds pytest, installs it, and says so in the leg's description. Poetry's groups
+are groups too (config.poetry_groups), translated for pip.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, cast
 
-import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
+
+from shipyard.config.poetry_groups import poetry_groups
+from shipyard.config.toml_document import toml_document
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,14 +33,14 @@ def normalized(name: str) -> str:
 
 
 def _document(root: Path) -> dict[str, object]:
-    try:
-        return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}  # the config loader gives the error of a pyproject that does not parse
+    return toml_document(root / "pyproject.toml")
 
 
 def dependency_groups(root: Path) -> dict[str, tuple[str, ...]]:
-    """Each group of root/pyproject.toml: its requirement strings, `include-group`s resolved."""
+    """Each group of root/pyproject.toml: its requirement strings, `include-group`s resolved.
+
+    Poetry's groups count too (config.poetry_groups), under their names (`dev-dependencies`: dev).
+    """
     raw = _document(root).get("dependency-groups")
     table = cast("dict[str, object]", raw) if isinstance(raw, dict) else {}
     by_name = {normalized(name): entries for name, entries in table.items()}
@@ -54,7 +57,10 @@ def dependency_groups(root: Path) -> dict[str, tuple[str, ...]]:
                     found += resolve(normalized(include), seen | {normalized(include)})
         return tuple(dict.fromkeys(found))
 
-    return {name: resolve(name, frozenset({name})) for name in by_name}
+    groups = {name: resolve(name, frozenset({name})) for name in by_name}
+    for name, specs in poetry_groups(_document(root)).items():  # PEP 735's own groups first
+        groups.setdefault(normalized(name), specs)
+    return groups
 
 
 def _name(spec: str) -> str | None:

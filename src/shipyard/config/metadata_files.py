@@ -23,7 +23,7 @@ import configparser
 import re
 from typing import TYPE_CHECKING, Any, cast
 
-import tomllib
+from shipyard.config.toml_document import toml_document
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +35,7 @@ SETUP_PY_DOCUMENT = re.compile(r"""["']([\w./-]+\.(?:md|rst|txt|markdown))["']""
 def metadata_files(root: Path) -> tuple[str, ...]:
     """Paths and globs, relative to `root`, of the files its build backend reads into the metadata."""
     found: list[str] = []
-    pyproject = _toml(root / "pyproject.toml")
+    pyproject = toml_document(root / "pyproject.toml")
     found += _from_pyproject(pyproject)
     found += _from_setup_cfg(root / "setup.cfg")
     found += _from_setup_py(root)
@@ -44,13 +44,6 @@ def metadata_files(root: Path) -> tuple[str, ...]:
 
 def _relative(path: str) -> str:
     return path.strip().removeprefix("./")
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}  # a pyproject that does not parse is the config loader's error to give
 
 
 def _table(value: object) -> dict[str, object]:

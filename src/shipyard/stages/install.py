@@ -20,6 +20,7 @@ from shipyard.config.dependency_groups import (
     requirement_names,
     uv_default_groups,
 )
+from shipyard.config.poetry_groups import POETRY_LOCK, poetry_lock_pins
 from shipyard.errors import ConfigError
 from shipyard.stages.common import (
     COVERAGE_DIR,
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 UV = tool_path("uv")
 INSTALL_LABEL = "install"
 """The command that installs the project itself (after the source is in place)."""
+LOCK_CONSTRAINTS = f"{VENV}/shipyard-poetry-lock.txt"
+"""Where a Poetry project's locked versions are written for pip's `-c` (inside the kept venv)."""
+WRITE_LINES = "import sys; open(sys.argv[1], 'w').write(''.join(a + chr(10) for a in sys.argv[2:]))"
+"""A `python -c` that writes its arguments to the file it is given, one per line."""
 DEPS_LABEL = "install-deps"
 """The command that installs the project's dependencies without the project (environment setup)."""
 
@@ -187,6 +192,15 @@ def _pip_setup(project: Project, version: str) -> Setup:
     group_specs = _group_requirements(project, chosen)
     requirements = [arg for req in test.requirements for arg in ("-r", req)] + list(group_specs)
     constraints = ["-c", test.constraints] if test.constraints else []
+    pins = () if test.constraints else poetry_lock_pins(project.root)
+    locked: tuple[Command, ...] = ()
+    if pins:  # poetry.lock's versions: what the project's own CI tests against
+        locked = (
+            Command(
+                argv=(f"python{version}", "-c", WRITE_LINES, LOCK_CONSTRAINTS, *pins), label="poetry-lock"
+            ),
+        )
+        constraints = ["-c", LOCK_CONSTRAINTS]
     brings_pytest = test.requirements or "pytest" in requirement_names(group_specs)
     pytest = [] if brings_pytest else [PYTEST_REQUIREMENT]
     project_spec = f".[{','.join(test.extras)}]" if test.extras else "."
@@ -196,15 +210,17 @@ def _pip_setup(project: Project, version: str) -> Setup:
         argv=(*pip, "--target", COVERAGE_DIR, *COVERAGE_REQUIREMENTS), label="install-coverage"
     )
     reads = pip_reads(project)
+    if reads is not None and pins:
+        reads = (*reads, POETRY_LOCK)
     if reads is None:  # the requirements point into the tree: everything after the source
         whole = Command(
             argv=(*pip, *constraints, *requirements, "-e", project_spec, *pytest), label=INSTALL_LABEL
         )
         prepare: tuple[Command, ...] = ()
-        project_commands: tuple[Command, ...] = (venv, whole, coverage)
+        project_commands: tuple[Command, ...] = (venv, *locked, whole, coverage)
     else:
         deps = Command(argv=(*pip, *constraints, *requirements, *pytest), label=DEPS_LABEL)
-        prepare = (venv, deps, coverage)
+        prepare = (venv, *locked, deps, coverage)
         project_commands = (Command(argv=(*pip, *constraints, "-e", project_spec), label=INSTALL_LABEL),)
     return Setup(
         prepare=prepare,

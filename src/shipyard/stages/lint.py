@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import tomllib
-
+from shipyard.config.toml_document import toml_document
 from shipyard.gates.lint import lint_gate
 from shipyard.parsers.ruff import parse_ruff_check, parse_ruff_format
 from shipyard.stages import install
@@ -71,11 +70,7 @@ def chooses_ruff(project: Project) -> bool:
     for folder in dict.fromkeys((project.root, project.lock_root)):
         if any((folder / name).is_file() for name in RUFF_CONFIG_FILES):
             return True
-        try:
-            document = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        tool = document.get("tool")
+        tool = toml_document(folder / "pyproject.toml").get("tool")
         if isinstance(tool, dict) and "ruff" in tool:
             return True
     return False

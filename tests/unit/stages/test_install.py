@@ -195,3 +195,34 @@ def test_uv_adds_the_tests_group_only_when_its_default_groups_lack_pytest(
 ) -> None:
     root = write_project({"pyproject.toml": PROJECT + groups, "uv.lock": "version = 1\n"})
     assert _install_argv(root) == (UV, "sync", "--locked", "--python", "python3.14", *expected_tail)
+
+
+def test_a_poetry_projects_dev_group_is_what_pip_installs_for_its_tests(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    """rich's shape: poetry-core, `[tool.poetry.dev-dependencies]` holding pytest and attrs."""
+    poetry = (
+        '[tool.poetry]\nname = "demo"\n[tool.poetry.dev-dependencies]\npytest = "^7.0.0"\nattrs = "^21.4"\n'
+    )
+    root = write_project({"pyproject.toml": PROJECT + poetry})
+    pip = (venv_bin("pip"), "install", "--disable-pip-version-check")
+    assert _deps_argv(root) == (*pip, "pytest>=7.0.0,<8.0.0", "attrs>=21.4,<22.0")
+    assert setup_for(load_project(root), "3.14").installer == "pip, group dev"
+
+
+def test_a_poetry_lock_is_applied_as_pips_constraints_and_is_part_of_the_environment(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    poetry = '[tool.poetry]\nname = "demo"\n[tool.poetry.dev-dependencies]\npytest = "^8"\n'
+    lock = '[[package]]\nname = "pytest"\nversion = "8.3.4"\n\n'
+    lock += '[[package]]\nname = "pygments"\nversion = "2.17.2"\n'
+    root = write_project({"pyproject.toml": PROJECT + poetry, "poetry.lock": lock})
+    setup = setup_for(load_project(root), "3.13")
+    written = next(c.argv for c in setup.commands if c.label == "poetry-lock")
+    assert written[-2:] == ("pygments==2.17.2", "pytest==8.3.4")
+    constraints = written[3]
+    assert _deps_argv(root, "3.13")[3:5] == ("-c", constraints)
+    assert _install_argv(root, "3.13")[3:5] == ("-c", constraints)
+    environment = setup.environment()
+    assert environment is not None
+    assert "poetry.lock" in environment.reads  # a lock edit is a new environment

@@ -1,0 +1,26 @@
+"""TOML files read for facts about a project.
+
+One that is missing or does not parse reads as empty: the config loader is the one that reports
+a pyproject.toml that does not parse.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def toml_document(path: Path) -> dict[str, Any]:
+    """The document at `path`, or `{}` when it is missing, unreadable or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
