@@ -246,10 +246,59 @@ def entry_of(run: StageRun) -> Entry:
 async def test_an_unknown_field_is_an_error_naming_it(emulator: Emulator) -> None:
     del emulator
     async with dagger.connection(dagger.Config(retry=None)):
-        service = dag.container().from_("python:3.12-slim").as_service()
-        bound = dag.container().from_("python:3.12-slim").with_service_binding("db", service)
-        with pytest.raises(dagger.QueryError, match=r"Container\.asService is not emulated"):
-            await bound.sync()
+        ctr = dag.container().from_("python:3.12-slim").with_exposed_port(8000)
+        with pytest.raises(dagger.QueryError, match=r"Service\.endpoint is not emulated"):
+            await ctr.as_service().endpoint()
+        with pytest.raises(dagger.QueryError, match=r"Container\.asService\(noInit\) is not emulated"):
+            await dag.container().with_service_binding("x", ctr.as_service(no_init=True)).sync()
+
+
+SERVE = "import http.server as h; h.HTTPServer(('', {port}), h.SimpleHTTPRequestHandler).serve_forever()"
+"""A service's command: an HTTP server on a port."""
+SERVE_AFTER = "import socket; socket.create_connection(('upstream', 8000), timeout=2); " + SERVE
+"""The same, once `upstream` accepts a connection (it exits at once when it does not)."""
+FETCH = "import urllib.request as u; print(u.urlopen('http://web:8001/', timeout=5).status)"
+
+
+def service_containers(emulator: Emulator) -> list[str]:
+    """The names of this session's service containers (services.py names them by session)."""
+    prefix = f"shipyard-emu-{emulator.fields.run.session}-emu-"
+    listed = subprocess.run(
+        ["docker", "ps", "-a", "--filter", f"name={prefix}", "--format", "{{.Names}}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return listed.stdout.split()
+
+
+@pytest.mark.anyio
+async def test_a_bound_service_starts_after_its_own_and_resolves_by_alias_and_stop_removes_it(
+    emulator: Emulator,
+) -> None:
+    python = "python:3.12-slim"
+    async with dagger.connection(dagger.Config(retry=None)):
+        upstream = (
+            dag.container().from_(python).with_exposed_port(8000)
+            .as_service(args=["python", "-c", SERVE.format(port=8000)])
+        )  # fmt: skip
+        web = (
+            dag.container().from_(python).with_service_binding("upstream", upstream).with_exposed_port(8001)
+            .as_service(args=["python", "-c", SERVE_AFTER.format(port=8001)])
+        )  # fmt: skip
+        client = dag.container().from_(python).with_service_binding("web", web)
+        # started by the exec that needs it, its own binding first; detached (stopped) after it
+        assert await client.with_exec(["python", "-c", FETCH]).stdout() == "200\n"
+        assert service_containers(emulator) == []
+        ports = await dag.container().from_("postgres:15-bookworm").exposed_ports()
+        assert [(await p.port(), await p.protocol()) for p in ports] == [(5432, dagger.NetworkProtocol.TCP)]
+        started = await web.start()
+        assert len(service_containers(emulator)) == 2, "web and the upstream it binds"
+        assert (
+            await client.with_env_variable("AGAIN", "1").with_exec(["python", "-c", FETCH]).stdout()
+            == "200\n"
+        )
+        _ = await started.stop()
+        assert service_containers(emulator) == [], "stop removes it, and the upstream only it held"
+        _ = await started.stop()  # not running: a no-op (core/services.go Stop)
 
 
 @pytest.mark.anyio
