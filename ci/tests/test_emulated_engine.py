@@ -130,6 +130,10 @@ SIZE_TOLERANCE = 0.01
 image's Size, the module the size of the uncompressed archive (executor.py `_run_build`)."""
 OUT_PATH = re.compile(r"(?<![\w.-])/\S*?/out/")
 """An executor's own output root in a message (a checkout's .shipyard/out, the module's scratch)."""
+COMPOSE_CONTAINER = re.compile(r"\bcontainer [\w.-]+-([A-Za-z0-9_.]+-\d+)\b")
+"""A compose container's name in a message: the project part is each executor's own (the Docker
+executor's `shipyard-<run>-<stage>`, the module's private daemon's default, the directory name);
+the service and replica stay compared."""
 
 
 def line_of(entry: Entry) -> str:
@@ -160,8 +164,8 @@ def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
 
 
 def verdict_of(entry: Entry) -> dict[str, object]:
-    """What parity compares: status, summary, details (output roots elided), counts but times, and
-    image sizes within SIZE_TOLERANCE."""
+    """What parity compares: status, summary, details (output roots and compose project names
+    elided), counts but times, and image sizes within SIZE_TOLERANCE."""
     counts = cast("dict[str, object]", entry.get("counts") or {})
     details = cast("list[object]", entry.get("details") or [])
     summary = str(entry["summary"])
@@ -171,7 +175,9 @@ def verdict_of(entry: Entry) -> dict[str, object]:
     return {
         "status": entry["status"],
         "summary": IMAGE_MB.sub("<size> MB", summary),
-        "details": [OUT_PATH.sub("<out>/", str(d)) for d in details],
+        "details": [
+            COMPOSE_CONTAINER.sub(r"container <project>-\1", OUT_PATH.sub("<out>/", str(d))) for d in details
+        ],
         "counts": {k: v for k, v in counts.items() if k not in {*VOLATILE_COUNTS, "size_bytes"}},
         "sizes": sizes,
     }
@@ -462,8 +468,9 @@ coverage_floor = 80
 name = "{image}"
 platforms = ["linux/amd64"]
 """
-"""webapp, lean: one Python and one platform of its four and two, and no compose stack (the
-emulator has no services); its own markers and coverage floor."""
+"""webapp, lean: one Python and one platform of its four and two, and no compose stack (its `db`
+image would have to be pulled by the module's private daemon, and no registry is reachable from a
+container here: docs/dagger.md); its own markers and coverage floor."""
 NO_TRIVY = """
 [tool.shipyard.scan]
 trivy = false
@@ -664,11 +671,11 @@ MODULE_FUNCTION: dict[str, Callable[[Shipyard], Awaitable[object]]] = {
     "lint": lambda ship: ship.lint(),
     "test": lambda ship: ship.test(python="3.12"),
     "scan": lambda ship: ship.scan(),
+    "compose": lambda ship: ship.compose_test(),
 }
 """The module's function for what STAGES_FOR gives `shipyard run` (`test --python 3.12`, `scan`, ...)."""
 NOT_EMULATED = {
     "vulnerable": "needs-trivy-db: only trivy's vulnerability DB finds it, which this host cannot have",
-    "unhealthy": "needs-services: the compose stage runs Docker-in-Docker as a Dagger service",
 }
 """Faults the emulator cannot show, with why (docs/dagger.md lists them)."""
 ONE_CALL = ("secret", "root")
@@ -724,4 +731,24 @@ async def test_a_broken_fault_fails_the_same_gate_by_name_on_both(
                 entry = stages.get(gate) or {"status": "did not run", "summary": ""}
                 assert entry["status"] == "failed", f"{fault}: {gate} on {executor}: {entry}"
                 assert FAULTS[fault].names in stage_message(entry), f"{fault}: {gate} on {executor}: {entry}"
+    assert_same_stages(ours.stages, theirs)
+
+
+# ---------------------------------------------------------------- examples/services: test services
+
+
+@pytest.mark.anyio
+async def test_a_test_leg_reaches_its_compose_service_by_name_as_on_the_docker_executor(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """examples/services' tests talk to PostgreSQL at `db:5432`: on the module the compose file's
+    `db` runs as an engine service bound to the leg by that name (shipyard_ci/services.py), on
+    Docker as a compose service; the leg's verdict, counts and coverage are the same, and the
+    service is gone afterwards."""
+    project = git_copy("services", tmp_path)
+    ours = await module_verdict(project, lambda ship: ship.test(python="3.12"))
+    assert ours.passed, ours.text
+    assert list(ours.stages) == ["test-3.12"]
+    assert service_containers(emulator) == [], "the leg stops the services it started"
+    theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, "test"))
     assert_same_stages(ours.stages, theirs)
