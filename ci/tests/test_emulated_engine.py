@@ -752,3 +752,18 @@ async def test_a_test_leg_reaches_its_compose_service_by_name_as_on_the_docker_e
     assert service_containers(emulator) == [], "the leg stops the services it started"
     theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, "test"))
     assert_same_stages(ours.stages, theirs)
+
+
+@pytest.mark.anyio
+async def test_a_healthy_stack_passes_compose_with_the_docker_executors_probes(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """examples/broken, no fault: its stack comes up healthy in the module's private daemon and the
+    core's probes reach the published port through it; the verdict and counts equal Docker's."""
+    del emulator
+    project = broken_with(None, tmp_path)
+    ours = await module_verdict(project, lambda ship: ship.compose_test())
+    theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, "compose"))
+    assert ours.passed, ours.text
+    assert ours.stages["compose"]["status"] == "passed", ours.stages["compose"]
+    assert_same_stages(ours.stages, theirs)
