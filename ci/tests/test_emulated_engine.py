@@ -26,7 +26,9 @@ import anyio.to_thread
 import dagger
 import pytest
 from dagger import dag
+from engine_emulator.materialize import Materializer
 from engine_emulator.server import Emulator, use_the_sdks_httpx
+from engine_emulator.values import CacheVolume, Container, Op, Service, frozen_args
 from engine_install import REPO, docker_engine
 from tests.engine.helpers import (
     AUTH_REGISTRY,
@@ -305,6 +307,23 @@ async def test_a_bound_service_starts_after_its_own_and_resolves_by_alias_and_st
         _ = await started.stop()
         assert service_containers(emulator) == [], "stop removes it, and the upstream only it held"
         _ = await started.stop()  # not running: a no-op (core/services.go Stop)
+
+
+def test_a_closed_session_leaves_no_container_network_or_volume_of_its_own() -> None:
+    """A service still running (with a PRIVATE cache) when the session ends is removed with it."""
+    run = Materializer()
+    ctr = Container().then(Op("from", frozen_args({"address": "python:3.12-slim"})))
+    cache = frozen_args({"path": "/data", "cache": CacheVolume("self-test"), "sharing": "PRIVATE"})
+    ctr = ctr.then(Op("withMountedCache", cache)).then(Op("withExposedPort", frozen_args({"port": 8000})))
+    try:
+        running = run.services.start(Service(ctr, ("python", "-c", SERVE.format(port=8000))), explicit=True)
+        assert running.ip
+    finally:
+        run.close()
+    for kind in (("ps", "-a"), ("network", "ls"), ("volume", "ls")):
+        argv = ["docker", *kind, "-q", "--filter", f"label={run.label}"]
+        left = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+        assert left == [], f"docker {' '.join(kind)}: {left}"
 
 
 @pytest.mark.anyio
