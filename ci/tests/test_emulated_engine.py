@@ -26,7 +26,9 @@ import anyio.to_thread
 import dagger
 import pytest
 from dagger import dag
+from engine_emulator.materialize import Materializer
 from engine_emulator.server import Emulator, use_the_sdks_httpx
+from engine_emulator.values import CacheVolume, Container, Op, Service, frozen_args
 from engine_install import REPO, docker_engine
 from tests.engine.helpers import (
     AUTH_REGISTRY,
@@ -130,6 +132,10 @@ SIZE_TOLERANCE = 0.01
 image's Size, the module the size of the uncompressed archive (executor.py `_run_build`)."""
 OUT_PATH = re.compile(r"(?<![\w.-])/\S*?/out/")
 """An executor's own output root in a message (a checkout's .shipyard/out, the module's scratch)."""
+COMPOSE_CONTAINER = re.compile(r"\bcontainer [\w.-]+-([A-Za-z0-9_.]+-\d+)\b")
+"""A compose container's name in a message: the project part is each executor's own (the Docker
+executor's `shipyard-<run>-<stage>`, the module's private daemon's default, the directory name);
+the service and replica stay compared."""
 
 
 def line_of(entry: Entry) -> str:
@@ -160,8 +166,8 @@ def assert_same(dagger_lines: list[str], docker_lines: list[str]) -> None:
 
 
 def verdict_of(entry: Entry) -> dict[str, object]:
-    """What parity compares: status, summary, details (output roots elided), counts but times, and
-    image sizes within SIZE_TOLERANCE."""
+    """What parity compares: status, summary, details (output roots and compose project names
+    elided), counts but times, and image sizes within SIZE_TOLERANCE."""
     counts = cast("dict[str, object]", entry.get("counts") or {})
     details = cast("list[object]", entry.get("details") or [])
     summary = str(entry["summary"])
@@ -171,7 +177,9 @@ def verdict_of(entry: Entry) -> dict[str, object]:
     return {
         "status": entry["status"],
         "summary": IMAGE_MB.sub("<size> MB", summary),
-        "details": [OUT_PATH.sub("<out>/", str(d)) for d in details],
+        "details": [
+            COMPOSE_CONTAINER.sub(r"container <project>-\1", OUT_PATH.sub("<out>/", str(d))) for d in details
+        ],
         "counts": {k: v for k, v in counts.items() if k not in {*VOLATILE_COUNTS, "size_bytes"}},
         "sizes": sizes,
     }
@@ -246,10 +254,76 @@ def entry_of(run: StageRun) -> Entry:
 async def test_an_unknown_field_is_an_error_naming_it(emulator: Emulator) -> None:
     del emulator
     async with dagger.connection(dagger.Config(retry=None)):
-        service = dag.container().from_("python:3.12-slim").as_service()
-        bound = dag.container().from_("python:3.12-slim").with_service_binding("db", service)
-        with pytest.raises(dagger.QueryError, match=r"Container\.asService is not emulated"):
-            await bound.sync()
+        ctr = dag.container().from_("python:3.12-slim").with_exposed_port(8000)
+        with pytest.raises(dagger.QueryError, match=r"Service\.endpoint is not emulated"):
+            await ctr.as_service().endpoint()
+        with pytest.raises(dagger.QueryError, match=r"Container\.asService\(noInit\) is not emulated"):
+            await dag.container().with_service_binding("x", ctr.as_service(no_init=True)).sync()
+
+
+SERVE = "import http.server as h; h.HTTPServer(('', {port}), h.SimpleHTTPRequestHandler).serve_forever()"
+"""A service's command: an HTTP server on a port."""
+SERVE_AFTER = "import socket; socket.create_connection(('upstream', 8000), timeout=2); " + SERVE
+"""The same, once `upstream` accepts a connection (it exits at once when it does not)."""
+FETCH = "import urllib.request as u; print(u.urlopen('http://web:8001/', timeout=5).status)"
+
+
+def service_containers(emulator: Emulator) -> list[str]:
+    """The names of this session's service containers (services.py names them by session)."""
+    prefix = f"shipyard-emu-{emulator.fields.run.session}-emu-"
+    listed = subprocess.run(
+        ["docker", "ps", "-a", "--filter", f"name={prefix}", "--format", "{{.Names}}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return listed.stdout.split()
+
+
+@pytest.mark.anyio
+async def test_a_bound_service_starts_after_its_own_and_resolves_by_alias_and_stop_removes_it(
+    emulator: Emulator,
+) -> None:
+    python = "python:3.12-slim"
+    async with dagger.connection(dagger.Config(retry=None)):
+        upstream = (
+            dag.container().from_(python).with_exposed_port(8000)
+            .as_service(args=["python", "-c", SERVE.format(port=8000)])
+        )  # fmt: skip
+        web = (
+            dag.container().from_(python).with_service_binding("upstream", upstream).with_exposed_port(8001)
+            .as_service(args=["python", "-c", SERVE_AFTER.format(port=8001)])
+        )  # fmt: skip
+        client = dag.container().from_(python).with_service_binding("web", web)
+        # started by the exec that needs it, its own binding first; detached (stopped) after it
+        assert await client.with_exec(["python", "-c", FETCH]).stdout() == "200\n"
+        assert service_containers(emulator) == []
+        ports = await dag.container().from_("postgres:15-bookworm").exposed_ports()
+        assert [(await p.port(), await p.protocol()) for p in ports] == [(5432, dagger.NetworkProtocol.TCP)]
+        started = await web.start()
+        assert len(service_containers(emulator)) == 2, "web and the upstream it binds"
+        assert (
+            await client.with_env_variable("AGAIN", "1").with_exec(["python", "-c", FETCH]).stdout()
+            == "200\n"
+        )
+        _ = await started.stop()
+        assert service_containers(emulator) == [], "stop removes it, and the upstream only it held"
+        _ = await started.stop()  # not running: a no-op (core/services.go Stop)
+
+
+def test_a_closed_session_leaves_no_container_network_or_volume_of_its_own() -> None:
+    """A service still running (with a PRIVATE cache) when the session ends is removed with it."""
+    run = Materializer()
+    ctr = Container().then(Op("from", frozen_args({"address": "python:3.12-slim"})))
+    cache = frozen_args({"path": "/data", "cache": CacheVolume("self-test"), "sharing": "PRIVATE"})
+    ctr = ctr.then(Op("withMountedCache", cache)).then(Op("withExposedPort", frozen_args({"port": 8000})))
+    try:
+        running = run.services.start(Service(ctr, ("python", "-c", SERVE.format(port=8000))), explicit=True)
+        assert running.ip
+    finally:
+        run.close()
+    for kind in (("ps", "-a"), ("network", "ls"), ("volume", "ls")):
+        argv = ["docker", *kind, "-q", "--filter", f"label={run.label}"]
+        left = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+        assert left == [], f"docker {' '.join(kind)}: {left}"
 
 
 @pytest.mark.anyio
@@ -439,8 +513,9 @@ coverage_floor = 80
 name = "{image}"
 platforms = ["linux/amd64"]
 """
-"""webapp, lean: one Python and one platform of its four and two, and no compose stack (the
-emulator has no services); its own markers and coverage floor."""
+"""webapp, lean: one Python and one platform of its four and two, and no compose stack (its `db`
+image would have to be pulled by the module's private daemon, and no registry is reachable from a
+container here: docs/dagger.md); its own markers and coverage floor."""
 NO_TRIVY = """
 [tool.shipyard.scan]
 trivy = false
@@ -641,11 +716,11 @@ MODULE_FUNCTION: dict[str, Callable[[Shipyard], Awaitable[object]]] = {
     "lint": lambda ship: ship.lint(),
     "test": lambda ship: ship.test(python="3.12"),
     "scan": lambda ship: ship.scan(),
+    "compose": lambda ship: ship.compose_test(),
 }
 """The module's function for what STAGES_FOR gives `shipyard run` (`test --python 3.12`, `scan`, ...)."""
 NOT_EMULATED = {
     "vulnerable": "needs-trivy-db: only trivy's vulnerability DB finds it, which this host cannot have",
-    "unhealthy": "needs-services: the compose stage runs Docker-in-Docker as a Dagger service",
 }
 """Faults the emulator cannot show, with why (docs/dagger.md lists them)."""
 ONE_CALL = ("secret", "root")
@@ -701,4 +776,39 @@ async def test_a_broken_fault_fails_the_same_gate_by_name_on_both(
                 entry = stages.get(gate) or {"status": "did not run", "summary": ""}
                 assert entry["status"] == "failed", f"{fault}: {gate} on {executor}: {entry}"
                 assert FAULTS[fault].names in stage_message(entry), f"{fault}: {gate} on {executor}: {entry}"
+    assert_same_stages(ours.stages, theirs)
+
+
+# ---------------------------------------------------------------- examples/services: test services
+
+
+@pytest.mark.anyio
+async def test_a_test_leg_reaches_its_compose_service_by_name_as_on_the_docker_executor(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """examples/services' tests talk to PostgreSQL at `db:5432`: on the module the compose file's
+    `db` runs as an engine service bound to the leg by that name (shipyard_ci/services.py), on
+    Docker as a compose service; the leg's verdict, counts and coverage are the same, and the
+    service is gone afterwards."""
+    project = git_copy("services", tmp_path)
+    ours = await module_verdict(project, lambda ship: ship.test(python="3.12"))
+    assert ours.passed, ours.text
+    assert list(ours.stages) == ["test-3.12"]
+    assert service_containers(emulator) == [], "the leg stops the services it started"
+    theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, "test"))
+    assert_same_stages(ours.stages, theirs)
+
+
+@pytest.mark.anyio
+async def test_a_healthy_stack_passes_compose_with_the_docker_executors_probes(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """examples/broken, no fault: its stack comes up healthy in the module's private daemon and the
+    core's probes reach the published port through it; the verdict and counts equal Docker's."""
+    del emulator
+    project = broken_with(None, tmp_path)
+    ours = await module_verdict(project, lambda ship: ship.compose_test())
+    theirs = await anyio.to_thread.run_sync(functools.partial(docker_stages, project, "compose"))
+    assert ours.passed, ours.text
+    assert ours.stages["compose"]["status"] == "passed", ours.stages["compose"]
     assert_same_stages(ours.stages, theirs)

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from shipyard.bootstrap.base_images import ARM64_PYTHON, ARM64_PYTHONS, PYTHON_MINORS
+from shipyard.bootstrap.docker_images import CLI as DOCKER_CLI
+from shipyard.bootstrap.docker_images import DIND as DOCKER_DIND
 from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, is_present
 from shipyard.bootstrap.rootfs import FORKY_PYTHON_MINORS
 from shipyard.bootstrap.seed_tools import STAND_IN_LABEL, tool_recipe
@@ -112,6 +114,8 @@ def _labels(image: str) -> dict[str, str]:
         "debian:bookworm",
         "postgres:15-bookworm",
         *(f"python:{minor}-slim" for minor in PYTHON_MINORS),
+        DOCKER_CLI,
+        DOCKER_DIND,
     ],
 )
 def test_every_seeded_image_carries_the_current_recipe(image: str) -> None:
@@ -122,6 +126,17 @@ def test_every_seeded_image_carries_the_current_recipe(image: str) -> None:
 def test_every_seeded_tool_image_carries_its_own_recipe(name: str) -> None:
     """A tool image whose recipe moved on (uv: /uvx) re-seeds alone, not every image."""
     assert _labels(DEFAULT_TOOL_IMAGES[name].tagged).get(RECIPE_LABEL) == tool_recipe(name)
+
+
+def test_the_docker_stand_ins_say_which_docker_they_run_and_have_compose_v2() -> None:
+    """No Docker 27 here: the module's docker:27-* images are Debian trixie's 26.1.5, labelled so."""
+    for image in (DOCKER_CLI, DOCKER_DIND):
+        assert _labels(image).get(STAND_IN_LABEL) == "26.1.5", image
+    done = _run("docker", "run", "--rm", DOCKER_CLI, "docker", "compose", "version", "--short")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2."), done.stdout
+    done = _run("docker", "run", "--rm", DOCKER_DIND, "dockerd", "--version")
+    assert "26.1.5" in done.stdout, done.stdout + done.stderr
 
 
 def test_the_seeded_uv_image_has_uvx_beside_uv_as_upstreams_does() -> None:

@@ -15,8 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine_emulator.materialize import EmulatorError, Materializer
-from engine_emulator.values import CacheVolume, Container, Directory, File, Op, Secret, frozen_args
+from engine_emulator.docker_cli import EmulatorError
+from engine_emulator.materialize import Materializer
+from engine_emulator.values import (
+    CacheVolume,
+    Container,
+    Directory,
+    File,
+    Op,
+    Port,
+    Secret,
+    Service,
+    frozen_args,
+)
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -29,6 +40,8 @@ TYPE_NAMES: dict[type, str] = {
     File: "File",
     Secret: "Secret",
     CacheVolume: "CacheVolume",
+    Service: "Service",
+    Port: "Port",
 }
 CONTAINER_OPS = frozenset(
     {
@@ -46,8 +59,12 @@ CONTAINER_OPS = frozenset(
         "withDirectory",
         "withNewFile",
         "withExec",
+        "withExposedPort",
+        "withServiceBinding",
     }
 )
+AS_SERVICE_ARGS = frozenset({"args", "useEntrypoint", "insecureRootCapabilities"})
+"""The asService arguments emulated (experimentalPrivilegedNesting, expand, noInit are not)."""
 DIRECTORY_OPS = frozenset({"filter", "withFile", "withDirectory", "withNewFile", "directory"})
 
 
@@ -84,7 +101,7 @@ class Fields:
         type_name: str = info.parent_type.name
         name: str = info.field_name
         if type_name == "Query":
-            return self._query(name, args)
+            return self._query(name, args, raw)
         if name == "id":
             return self.id_of(parent)
         handler = {
@@ -93,6 +110,8 @@ class Fields:
             File: self._file,
             Secret: self._secret,
             CacheVolume: self._cache,
+            Service: self._service,
+            Port: self._port,
             _Host: self._host,
         }.get(type(parent))
         if handler is None:
@@ -104,13 +123,13 @@ class Fields:
         """The GraphQL type of a value (for `node(id:)` and interfaces)."""
         return TYPE_NAMES[type(value)]
 
-    def _query(self, name: str, args: dict[str, object]) -> object:  # noqa: C901, PLR0911 - one branch per field
+    def _query(self, name: str, args: dict[str, object], raw: dict[str, object]) -> object:  # noqa: C901, PLR0911 - one branch per field
         if name == "version":
             return ENGINE_VERSION
         if name == "node":
-            found = self.objects.get(str(args.get("id")))
-            if found is None:
-                raise EmulatorError(f"no object with id {args.get('id')!r} in this session")
+            found = args.get("id")  # `load` has replaced a known ID by its object
+            if found is None or isinstance(found, str):
+                raise EmulatorError(f"no object with id {raw.get('id')!r} in this session")
             return found
         if name == "container":
             return Container(platform=str(args["platform"]) if args.get("platform") else None)
@@ -129,7 +148,7 @@ class Fields:
             return Secret(uri, os.environ[uri.removeprefix("env://")])
         raise EmulatorError(f"Query.{name} is not emulated")
 
-    def _container(self, ctr: Container, name: str, args: dict[str, object]) -> object:  # noqa: C901, PLR0911 - one branch per field
+    def _container(self, ctr: Container, name: str, args: dict[str, object]) -> object:  # noqa: C901, PLR0911, PLR0912 - one branch per field
         if name in CONTAINER_OPS:
             return ctr.then(Op(name, frozen_args(args)))
         if name == "sync":
@@ -164,7 +183,45 @@ class Fields:
             return self.run.container(ctr).workdir
         if name == "label":
             return dict(self.run.container(ctr).labels).get(str(args["name"]))
+        if name == "asService":
+            return self._as_service(ctr, args)
+        if name == "exposedPorts":
+            # core/schema/container.go exposedPorts: the image's EXPOSE ports and withExposedPort's
+            state = self.run.container(ctr)
+            ours = {(p.port, p.protocol) for p in state.ports}
+            return [*state.ports, *(p for p in state.image_ports if (p.port, p.protocol) not in ours)]
         raise EmulatorError(f"Container.{name} is not emulated")
+
+    @staticmethod
+    def _as_service(ctr: Container, args: dict[str, object]) -> Service:
+        unknown = sorted(k for k, v in args.items() if v and k not in AS_SERVICE_ARGS)
+        if unknown:
+            raise EmulatorError(f"Container.asService({', '.join(unknown)}) is not emulated")
+        return Service(
+            ctr,
+            tuple(str(a) for a in args.get("args") or ()),  # pyright: ignore[reportGeneralTypeIssues, reportUnknownArgumentType, reportUnknownVariableType]
+            use_entrypoint=bool(args.get("useEntrypoint")),
+            insecure_root_capabilities=bool(args.get("insecureRootCapabilities")),
+        )
+
+    def _service(self, service: Service, name: str, args: dict[str, object]) -> object:
+        # core/schema/service.go: start and stop answer the service's own ID
+        if name == "start":
+            self.run.services.start(service, explicit=True)
+            return self.id_of(service)
+        if name == "stop":
+            self.run.services.stop(service, kill=bool(args.get("kill")))
+            return self.id_of(service)
+        raise EmulatorError(f"Service.{name} is not emulated")
+
+    @staticmethod
+    def _port(port: Port, name: str, args: dict[str, object]) -> object:
+        del args
+        if name == "port":
+            return port.port
+        if name == "protocol":
+            return port.protocol
+        raise EmulatorError(f"Port.{name} is not emulated")
 
     def _directory(self, directory: Directory, name: str, args: dict[str, object]) -> object:
         if name == "dockerBuild":

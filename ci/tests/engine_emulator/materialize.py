@@ -15,27 +15,22 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from graphql import GraphQLError
-
-from engine_emulator.values import CacheVolume, Container, Directory, File, Op, Secret
+from engine_emulator.docker_cli import LABEL, EmulatorError, docker
+from engine_emulator.services import Services
+from engine_emulator.values import CacheVolume, Container, Directory, File, Op, Port, Secret, Service
 from shipyard.config.tool_images import SEEDED_LABEL
 from shipyard.oci.docker_archive import to_docker_archive
 from shipyard.oci.index import Platform
 
-LABEL = "dev.shipyard.engine-emulator"
-"""Every image and container the emulator makes carries this label, valued with its session id:
-a session removes only its own (two test runs may share the engine)."""
-
-
-class EmulatorError(GraphQLError):
-    """A query the engine would fail, with the engine's error extensions when it has them."""
+RMI_JOBS = 8
+"""Images removed at once when a session closes."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +52,8 @@ class Mount:
     source: object = None
     owner: str = ""
     mode: int = 0o400
+    private: bool = False
+    """A cache volume with sharing PRIVATE (core/cache.go: one instance per concurrent user)."""
 
 
 @dataclass(frozen=True)
@@ -72,21 +69,19 @@ class State:
     mounts: tuple[Mount, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     last: ExecResult | None = None
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    image_ports: tuple[Port, ...] = ()
+    """The image's own EXPOSE ports (Config.ExposedPorts)."""
+    ports: tuple[Port, ...] = ()
+    """Ports set with withExposedPort (core/container.go `Container.Ports`): health-checked."""
+    bindings: tuple[tuple[str, Service], ...] = ()
+    """Service bindings: alias and service (core/container.go `Container.Services`)."""
+    healthcheck: bool = False
+    """Whether the image config has a Docker HEALTHCHECK."""
 
     def with_env(self, name: str, value: str) -> State:
         return replace(self, env=(*((k, v) for k, v in self.env if k != name), (name, value)))
-
-
-def docker(
-    *args: str, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """The docker CLI; a failure is an EmulatorError with docker's message."""
-    done = subprocess.run(
-        ["docker", *args], capture_output=True, text=True, check=False, env=env, timeout=1800
-    )
-    if check and done.returncode != 0:
-        raise EmulatorError(f"docker {args[0]} failed: {done.stderr.strip()[-500:]}")
-    return done
 
 
 def _absolute(workdir: str, path: str) -> str:
@@ -138,6 +133,7 @@ class Materializer:
         self.label = f"{LABEL}={self.session}"
         self.stand_ins: set[str] = set()
         """Pinned references served by a seeded stand-in."""
+        self.services = Services(self)
 
     def _new_dir(self) -> Path:
         with self._guard:
@@ -157,14 +153,25 @@ class Materializer:
             return self._done[key]
 
     def close(self) -> None:
-        """Remove the scratch files and every container and image the session made."""
+        """Remove the scratch files and every container, network, volume and image the session made."""
         shutil.rmtree(self.scratch, ignore_errors=True)
         listed = docker("ps", "-aq", "--filter", f"label={self.label}", check=False).stdout.split()
         if listed:
-            docker("rm", "-f", *listed, check=False)
-        images = docker("images", "-q", "--filter", f"label={self.label}", check=False).stdout.split()
-        if images:
-            docker("rmi", "-f", *dict.fromkeys(images), check=False)
+            docker("rm", "-f", "--volumes", *listed, check=False)
+        self.services.close()
+        volumes = docker("volume", "ls", "-q", "--filter", f"label={self.label}", check=False).stdout.split()
+        if volumes:
+            docker("volume", "rm", "-f", *volumes, check=False)
+        # One `docker rmi` per image, several at once: the daemon removes images one after another
+        # within a call, seconds each, mostly waiting (12 images: 43 s in one call, 10 s this way).
+        # What a first pass leaves (an image another one still needed) goes in a last call.
+        listing = ("images", "-q", "--filter", f"label={self.label}")
+        images = list(dict.fromkeys(docker(*listing, check=False).stdout.split()))
+        with ThreadPoolExecutor(max_workers=RMI_JOBS) as pool:
+            list(pool.map(lambda image: docker("rmi", "-f", image, check=False), images))
+        left = list(dict.fromkeys(docker(*listing, check=False).stdout.split()))
+        if left:
+            docker("rmi", "-f", *left, check=False)
 
     # ------------------------------------------------------------------ directories and files
 
@@ -277,6 +284,7 @@ class Materializer:
             raise EmulatorError(f"failed to resolve source metadata for {address}: not found")
         config = json.loads(found.stdout) or {}
         env = tuple(tuple(e.split("=", 1)) for e in config.get("Env") or [])
+        exposed = [p.split("/", 1) for p in config.get("ExposedPorts") or {}]
         return State(
             image=address,
             platform=platform,
@@ -284,6 +292,11 @@ class Materializer:
             workdir=config.get("WorkingDir") or "/",
             user=config.get("User") or "",
             labels=tuple(sorted((config.get("Labels") or {}).items())),
+            entrypoint=tuple(config.get("Entrypoint") or ()),
+            cmd=tuple(config.get("Cmd") or ()),
+            # core.NewPortFromOCI: "5432/tcp" (a port without protocol is TCP)
+            image_ports=tuple(Port(int(p[0]), (p[1:] or ["tcp"])[0].upper()) for p in exposed),
+            healthcheck=bool((config.get("Healthcheck") or {}).get("Test")),
         )
 
     def _build(self, op: Op, platform: str | None) -> State:
@@ -320,11 +333,9 @@ class Materializer:
     def _tarball(self, value: Container, *, docker_media: bool) -> Path:
         state = self.container(value)
         image = state.image
-        if state.labels != self._from(state.image, state.platform).labels:
-            created = self._create(state)
-            changes = [a for k, v in state.labels for a in ("--change", f"LABEL {k}={json.dumps(v)}")]
-            image = docker("commit", *changes, "--change", f"LABEL {self.label}", created).stdout.strip()
-            docker("rm", "-f", created, check=False)
+        stored = self._from(state.image, state.platform)
+        if (stored.labels, stored.entrypoint, stored.cmd) != (state.labels, state.entrypoint, state.cmd):
+            image = self._commit_config(state)
         out = self._new_dir()
         saved = out / "image.tar"
         docker("save", "-o", str(saved), image)
@@ -336,7 +347,33 @@ class Materializer:
         )
         return plain
 
-    def _container_op(self, state: State, op: Op) -> State:  # noqa: C901, PLR0911 - one branch per field
+    def _commit_config(self, state: State) -> str:
+        """An image of the state's filesystem with its labels, entrypoint and command in the config.
+
+        An exec's or a copy's commit keeps the argv it ran as the image's entrypoint; an archive
+        must carry the container's own (a stack loads it and runs its default command)."""
+        platform = ["--platform", state.platform] if state.platform else []
+        created = docker(
+            "create",
+            "--label",
+            self.label,
+            *platform,
+            "--entrypoint",
+            "",
+            state.image,
+            *(state.cmd or ("/",)),
+        ).stdout.strip()
+        changes = [f"LABEL {k}={json.dumps(v)}" for k, v in state.labels]
+        if state.entrypoint:  # ENTRYPOINT resets CMD: set again after it
+            changes += [f"ENTRYPOINT {json.dumps(list(state.entrypoint))}"]
+            changes += [f"CMD {json.dumps(list(state.cmd))}"] if state.cmd else []
+        flags = [a for change in (*changes, f"LABEL {self.label}") for a in ("--change", change)]
+        try:
+            return docker("commit", *flags, created).stdout.strip()
+        finally:
+            docker("rm", "-f", created, check=False)
+
+    def _container_op(self, state: State, op: Op) -> State:  # noqa: C901, PLR0911, PLR0912 - one branch per field
         name = op.name
         if name == "withEnvVariable":
             return state.with_env(str(op.arg("name")), str(op.arg("value")))
@@ -354,7 +391,23 @@ class Materializer:
         if name == "withMountedCache":
             cache = op.arg("cache")
             assert isinstance(cache, CacheVolume)
-            return self._mount(state, Mount("cache", _absolute(state.workdir, str(op.arg("path"))), cache))
+            private = op.arg("sharing") == "PRIVATE"
+            if op.arg("sharing") not in {None, "SHARED", "PRIVATE"}:
+                raise EmulatorError(
+                    f"Container.withMountedCache(sharing: {op.arg('sharing')}) is not emulated"
+                )
+            mount = Mount("cache", _absolute(state.workdir, str(op.arg("path"))), cache, private=private)
+            return self._mount(state, mount)
+        if name == "withExposedPort":
+            return self._expose(state, op)
+        if name == "withServiceBinding":
+            # core/container.go WithServiceBinding: the alias resolves to the service, in this
+            # container only; binding the same alias again replaces it
+            service = op.arg("service")
+            assert isinstance(service, Service)
+            alias = str(op.arg("alias") or "")
+            kept = tuple((a, s) for a, s in state.bindings if a != alias or not alias)
+            return replace(state, bindings=(*kept, (alias, service)))
         if name == "withMountedSecret":
             # core/schema/container.go containerWithMountedSecretArgs: owner "" (uid 0), mode 0400
             mount = Mount(
@@ -376,6 +429,15 @@ class Materializer:
         if name == "withExec":
             return self._exec(state, op)
         raise EmulatorError(f"Container.{name} is not emulated")
+
+    @staticmethod
+    def _expose(state: State, op: Op) -> State:
+        """core/container.go WithExposedPort: replaces a port of the same number and protocol."""
+        if op.arg("protocol") not in {None, "TCP"}:
+            raise EmulatorError(f"Container.withExposedPort(protocol: {op.arg('protocol')}) is not emulated")
+        port = Port(int(op.arg("port")), "TCP", bool(op.arg("experimentalSkipHealthcheck")))  # type: ignore[arg-type]
+        kept = tuple(p for p in state.ports if (p.port, p.protocol) != (port.port, port.protocol))
+        return replace(state, ports=(*kept, port))
 
     @staticmethod
     def _mount(state: State, mount: Mount) -> State:
@@ -442,20 +504,23 @@ class Materializer:
             env[key] = secret.plaintext  # passed through docker's environment, never its argv
             flags += ["-e", key]
         for mount in state.mounts:
-            flags += self._mount_flags(mount)
+            flags += self.mount_flags(mount)
         name = f"shipyard-emu-{uuid.uuid4().hex[:12]}"
-        done = docker(
-            "run",
-            "--name",
-            name,
-            *flags,
-            "--entrypoint",
-            argv[0],
-            state.image,
-            *argv[1:],
-            env=env,
-            check=False,
-        )
+        # core/container_exec.go: the exec starts its bound services first (Services.StartBindings)
+        with self.services.bound(state.bindings) as hosts:
+            flags += [f"--add-host={host}:{ip}" for host, ip in hosts]
+            done = docker(
+                "run",
+                "--name",
+                name,
+                *flags,
+                "--entrypoint",
+                argv[0],
+                state.image,
+                *argv[1:],
+                env=env,
+                check=False,
+            )
         exists = docker("inspect", "--format", "{{.Id}}", name, check=False)
         if exists.returncode != 0:
             raise EmulatorError(f"exec {argv[0]} could not start: {done.stderr.strip()[-300:]}")
@@ -485,10 +550,15 @@ class Materializer:
             )
         return committed
 
-    def _mount_flags(self, mount: Mount) -> list[str]:
+    def mount_flags(self, mount: Mount) -> list[str]:
+        """`docker run` flags for one mount of a container's config."""
         if mount.kind == "cache":
             assert isinstance(mount.source, CacheVolume)
             volume = "shipyard-emulator-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", mount.source.key)
+            if mount.private:
+                # one instance per session (concurrent sessions never share it); removed at close
+                volume = f"{volume}-{self.session}"
+                docker("volume", "create", "--label", self.label, volume)
             return ["-v", f"{volume}:{mount.path}"]
         if mount.kind == "temp":
             return ["--tmpfs", mount.path]

@@ -88,3 +88,22 @@ class File:
 
     origin: tuple[str, object, str]
     """("directory", Directory, path), ("container", Container, path) or ("tarball", Container, media)."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """`Container.asService`: a container and how it runs as a service (core/container.go AsService)."""
+
+    container: Container
+    args: tuple[str, ...] = ()
+    use_entrypoint: bool = False
+    insecure_root_capabilities: bool = False
+
+
+@dataclass(frozen=True)
+class Port:
+    """One exposed port (core/container.go Port; `exposedPorts` in core/schema/container.go)."""
+
+    port: int
+    protocol: str = "TCP"
+    skip_healthcheck: bool = False

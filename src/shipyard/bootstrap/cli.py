@@ -21,6 +21,7 @@ two local registries and seeded base and tool images; idempotent. Environment: {
 
 def _steps(settings: Settings, started: Started, report: Report) -> None:
     from shipyard.bootstrap.base_images import seed_base_images  # noqa: PLC0415 - after preflight
+    from shipyard.bootstrap.docker_images import seed_docker_images  # noqa: PLC0415 - as seed_tools
     from shipyard.bootstrap.seed_tools import TOOL_ROOTFS, seed_tools  # noqa: PLC0415 - needs pydantic
 
     ensure_packages(report)
@@ -31,6 +32,7 @@ def _steps(settings: Settings, started: Started, report: Report) -> None:
     ensure_registries(settings, started, report)
     seed_base_images(settings, report, extra=TOOL_ROOTFS)
     seed_tools(settings, report)
+    seed_docker_images(settings, report)
 
 
 def main(argv: list[str] | None = None) -> int:
