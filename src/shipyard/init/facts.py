@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shipyard.config.load import PYPROJECT, default_pythons
 from shipyard.config.models import COMPOSE_FILE_NAMES, END_OF_LIFE_PYTHONS, PYTHON_VERSIONS
+from shipyard.config.requirement_files import requirement_files
 from shipyard.config.vcs_version import vcs_backend
 from shipyard.errors import ConfigError
 from shipyard.gitinfo import read_git
@@ -29,7 +30,7 @@ from shipyard.init.compose_scan import ComposeFile, read_compose
 from shipyard.init.env_reads import env_reads_of_tests
 from shipyard.init.runners import RunnerFacts, read_runners
 from shipyard.plan.version import project_version
-from shipyard.stages.ruff_version import REQUIREMENT_FILES, project_ruff
+from shipyard.stages.ruff_version import project_ruff
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -252,37 +253,6 @@ def _fail_under(root: Path, document: dict[str, Any], addopts: tuple[str, ...]) 
         return None
 
 
-def _requirement_files(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every requirement file, those that bring pytest) at the places ruff_version reads pins from."""
-    files = list(
-        dict.fromkeys(
-            str(p.relative_to(root))
-            for pattern in REQUIREMENT_FILES
-            for p in sorted(root.glob(pattern))
-            if p.is_file()
-        )
-    )
-    files = [f for f in files if "constraint" not in f]
-
-    def brings_pytest(relative: str, seen: frozenset[str]) -> bool:
-        path = root / relative
-        if not path.is_file():
-            return False
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if re.search(r"^\s*pytest\b(?![-\w])", text, re.MULTILINE):
-            return True
-        includes = re.findall(r"^\s*-r\s*(\S+)", text, re.MULTILINE)
-        parent = Path(relative).parent
-        return any(
-            brings_pytest(str(parent / inc), seen | {relative})
-            for inc in includes
-            if str(parent / inc) not in seen
-        )
-
-    preferred = sorted(files, key=lambda f: (not re.search(r"dev|test", f), f))
-    return tuple(files), tuple(f for f in preferred if brings_pytest(f, frozenset()))
-
-
 def _github_repository(root: Path) -> str | None:
     config = root / ".git" / "config"
     if not config.is_file():
@@ -340,7 +310,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
     files = _walk(root)
     relative = [str(p.relative_to(root)) for p in files]
     markers, addopts = _pytest_config(root, document)
-    requirement_files, with_pytest = _requirement_files(root)
+    found_files, with_pytest = requirement_files(root)
     packages, src_layout = _packages(root)
     backend = vcs_backend(document)
     git = read_git(root)
@@ -367,7 +337,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         matrix=matrix,
         end_of_life_only=end_of_life,
         uv_lock=(root / "uv.lock").is_file(),
-        requirement_files=requirement_files,
+        requirement_files=found_files,
         pytest_requirement_files=with_pytest,
         constraints=constraints,
         dependencies=_names(project.get("dependencies")),

@@ -70,13 +70,14 @@ def uv_reads(project: Project) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(found))
 
 
-def pip_reads(project: Project) -> tuple[str, ...] | None:
+def pip_reads(project: Project, requirements: tuple[str, ...]) -> tuple[str, ...] | None:
     """The requirement and constraint files the pip setup reads, nested `-r`/`-c` ones included.
 
-    None when one of them names a local path or an editable install (that setup needs the source).
+    `requirements`: the files it installs (stages.install.requirements_installed). None when one
+    of them names a local path or an editable install (that setup needs the source).
     """
     test = project.config.test
-    pending = [*test.requirements, *([test.constraints] if test.constraints else [])]
+    pending = [*requirements, *([test.constraints] if test.constraints else [])]
     seen: list[str] = []
     while pending:
         name = pending.pop(0)

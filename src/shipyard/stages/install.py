@@ -21,6 +21,7 @@ from shipyard.config.dependency_groups import (
     uv_default_groups,
 )
 from shipyard.config.poetry_groups import POETRY_LOCK, poetry_lock_pins
+from shipyard.config.requirement_files import requirement_files
 from shipyard.errors import ConfigError
 from shipyard.stages.common import (
     COVERAGE_DIR,
@@ -131,8 +132,23 @@ def _group_requirements(project: Project, groups: tuple[str, ...]) -> tuple[str,
     return tuple(dict.fromkeys(spec for g in groups for spec in table[normalized(g)]))
 
 
-def _described(installer: str, groups: tuple[str, ...]) -> str:
-    return f"{installer}, group {', '.join(groups)}" if groups else installer
+def requirements_installed(project: Project) -> tuple[str, ...]:
+    """The requirement files a pip leg installs.
+
+    The configured ones; else, when no dependency group brings the tests, the first of the
+    project's requirement files that brings pytest (`dev`/`test` names first): httpx keeps its
+    test dependencies in requirements.txt, and `. + pytest` alone fails its imports.
+    """
+    test = project.config.test
+    if test.requirements or test.groups or groups_installed(project):
+        return test.requirements
+    return requirement_files(project.root)[1][:1]
+
+
+def _described(installer: str, groups: tuple[str, ...], files: tuple[str, ...] = ()) -> str:
+    chosen = [f"group {', '.join(groups)}"] if groups else []
+    chosen += [", ".join(files)] if files else []
+    return ", ".join((installer, *chosen))
 
 
 def _uv_setup(project: Project, version: str) -> Setup:
@@ -190,7 +206,8 @@ def _pip_setup(project: Project, version: str) -> Setup:
     test = project.config.test
     chosen = groups_installed(project)
     group_specs = _group_requirements(project, chosen)
-    requirements = [arg for req in test.requirements for arg in ("-r", req)] + list(group_specs)
+    files = requirements_installed(project)
+    requirements = [arg for req in files for arg in ("-r", req)] + list(group_specs)
     constraints = ["-c", test.constraints] if test.constraints else []
     pins = () if test.constraints else poetry_lock_pins(project.root)
     locked: tuple[Command, ...] = ()
@@ -201,7 +218,7 @@ def _pip_setup(project: Project, version: str) -> Setup:
             ),
         )
         constraints = ["-c", LOCK_CONSTRAINTS]
-    brings_pytest = test.requirements or "pytest" in requirement_names(group_specs)
+    brings_pytest = files or "pytest" in requirement_names(group_specs)
     pytest = [] if brings_pytest else [PYTEST_REQUIREMENT]
     project_spec = f".[{','.join(test.extras)}]" if test.extras else "."
     pip = (venv_bin("pip"), "install", "--disable-pip-version-check")
@@ -209,7 +226,7 @@ def _pip_setup(project: Project, version: str) -> Setup:
     coverage = Command(
         argv=(*pip, "--target", COVERAGE_DIR, *COVERAGE_REQUIREMENTS), label="install-coverage"
     )
-    reads = pip_reads(project)
+    reads = pip_reads(project, files)
     if reads is not None and pins:
         reads = (*reads, POETRY_LOCK)
     if reads is None:  # the requirements point into the tree: everything after the source
@@ -229,5 +246,5 @@ def _pip_setup(project: Project, version: str) -> Setup:
         env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", "PYTHONPATH": COVERAGE_DIR},
         caches=(PIP_CACHE,),
         tools=(),
-        installer=_described("pip", chosen),
+        installer=_described("pip", chosen, files),
     )

@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from shipyard.config.requirement_files import REQUIREMENT_FILES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -21,8 +23,6 @@ else:  # pragma: no cover - Python 3.10
 if TYPE_CHECKING:
     from pathlib import Path
 
-REQUIREMENT_FILES = ("requirements*.txt", "*requirements*.txt", "requirements/*.txt")
-"""Where pinned development requirements usually live."""
 _REQUIREMENT = re.compile(r"^\s*ruff\s*==\s*(?P<version>\d[\w.]*)\s*(?:[;#].*)?$", re.MULTILINE)
 _PRE_COMMIT = re.compile(
     r"repo:\s*['\"]?https://github\.com/(?:astral-sh|charliermarsh)/ruff-pre-commit['\"]?\s*\n"

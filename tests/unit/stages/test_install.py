@@ -226,3 +226,20 @@ def test_a_poetry_lock_is_applied_as_pips_constraints_and_is_part_of_the_environ
     environment = setup.environment()
     assert environment is not None
     assert "poetry.lock" in environment.reads  # a lock edit is a new environment
+
+
+def test_a_requirements_file_that_brings_pytest_is_what_pip_installs_when_nothing_is_configured(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    """httpx's shape: no group, requirements.txt with `-e .[extras]` and the test tools."""
+    files = {
+        "pyproject.toml": PROJECT,
+        "requirements.txt": "-e .[http2]\nchardet==5.2.0\npytest==8.4.1\ntrio==0.31.0\n",
+        "docs/requirements.txt": "mkdocs==1.6.1\n",
+    }
+    root = write_project(files)
+    setup = setup_for(load_project(root), "3.13")
+    assert setup.installer == "pip, requirements.txt"
+    install = next(c.argv for c in setup.commands if c.label == INSTALL_LABEL)
+    assert install[3:5] == ("-r", "requirements.txt")
+    assert setup.environment() is None  # `-e .` installs the tree: no environment apart from it
