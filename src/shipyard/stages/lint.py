@@ -43,6 +43,8 @@ RUFF_FILES = (
     "**/.ruff.toml",
 )
 """Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
+MARKDOWN_FILES = ("**/*.md",)
+"""What ruff reads only for its Python code blocks: prose edits there never change lint's verdict."""
 PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
 """Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage."""
 
@@ -68,7 +70,7 @@ def lint_filter(project: Project) -> SourceFilter:
     """
     if project.config.lint.typecheck != "none":
         return SourceFilter(include=("**",), exclude=(*ALWAYS_EXCLUDED, *CONTAINER_FILES))
-    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED)
+    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
 
 
 def lint_stage(project: Project) -> Stage:

@@ -50,6 +50,10 @@ class SourceFilter:
     also: tuple[str, ...] = ()
     """Globs over whole paths from the root (anchored, even without a slash) of files the stage reads
     outside `under`: a workspace's lock and pyprojects, the members it depends on."""
+    code_only: tuple[str, ...] = ()
+    """Globs of Markdown files the stage reads only from their first code fence on (ruff formats
+    their code blocks, never their prose): they count in its digest by that part (plan.fenced),
+    and one without a fence not at all. The executor still places them whole."""
 
 
 @dataclass(frozen=True)
