@@ -207,6 +207,7 @@ class ContainerRunner:
         self._closing = threading.Event()
         self._creating = 0
         self._idle = threading.Condition()
+        self._removals: list[threading.Thread] = []
         self.scan_archives = ScanArchives()
 
     def close(self, timeout: float = 30) -> None:
@@ -218,7 +219,23 @@ class ContainerRunner:
         self._closing.set()
         with self._idle:
             self._idle.wait_for(lambda: self._creating == 0, timeout=timeout)
+        for removal in list(self._removals):
+            removal.join(timeout=timeout)
         self.scan_archives.cleanup()
+
+    def _dispose(self, container: Any, *, wait: bool) -> None:
+        """Remove a finished container; in the background unless `wait`.
+
+        The stage's verdict and the next stage's start need not wait for the engine to delete a
+        container's layer (a second or two on a busy host). `close` waits for every removal, and
+        the run's cleanup removes by label whatever is left.
+        """
+        if wait:
+            _remove(container)
+            return
+        removal = threading.Thread(target=_remove, args=(container,), name="shipyard-remove", daemon=True)
+        self._removals.append(removal)
+        removal.start()
 
     def labels(self, stage: Stage) -> dict[str, str]:
         """Labels every container of this run carries (what cleanup looks for)."""
@@ -400,9 +417,8 @@ class ContainerRunner:
                 f"stage {stage.id}: the engine failed: {str(exc).splitlines()[0]}",
                 fix="check `docker info` and the engine's log",
             ) from exc
-        finally:
-            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-                container.remove(force=True, v=True)
+        finally:  # joined to a services network: gone before compose takes that network down
+            self._dispose(container, wait=bool(networks))
         return StageOutcome(
             stage_id=stage.id, out_dir=context.out_dir, commands=tuple(outcomes), metadata=metadata
         )
@@ -502,6 +518,11 @@ class _EnvironmentPlan:
 
     def describe(self) -> dict[str, str]:
         return {"environment": "reused" if self.image_id else "prepared", "environment_key": self.key}
+
+
+def _remove(container: Any) -> None:
+    with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+        container.remove(force=True, v=True)
 
 
 def _consume(
