@@ -69,7 +69,9 @@ def test_uv_installs_the_locked_dependencies_from_the_lock_alone_then_the_projec
     )
     setup = setup_for(load_project(root), "3.14")
     assert [c.label for c in setup.prepare] == [DEPS_LABEL, "install-coverage"]
-    assert setup.prepare[0].argv == (UV, "sync", "--locked", "--python", "python3.14", "--no-install-local")
+    deps = (UV, "sync", "--locked", "--python", "python3.14", "--no-install-local", "--compile-bytecode")
+    assert setup.prepare[0].argv == deps
+    assert setup.prepare[1].argv[:4] == (UV, "pip", "install", "--compile-bytecode")  # coverage, kept too
     assert [c.label for c in setup.project] == [INSTALL_LABEL]
     reads = ("pyproject.toml", "uv.lock", "packages/a/pyproject.toml")
     assert setup.reads == reads
