@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from shipyard.executor import StepContext
     from shipyard.session import Session
     from shipyard.stages.outcome import StageOutcome
-    from shipyard.stages.spec import Stage
+    from shipyard.stages.spec import Stage, VolumeFile
 
 
 def _executor(offline: bool) -> DockerExecutor:
@@ -64,6 +64,12 @@ class CacheHitsOnly:
     async def close(self) -> None:
         """Nothing was started."""
 
+    async def observe(self, files: tuple[VolumeFile, ...]) -> tuple[str, ...]:
+        """Never called: `needs_engine` sends a stage that observes state to the engine."""
+        raise EngineError(
+            f"{len(files)} observed file(s) need the engine in a cache-only run", fix="please report"
+        )
+
     def cleanup(self) -> None:
         """Nothing was started."""
 
@@ -80,6 +86,8 @@ def needs_engine(session: Session, *, use_cache: bool) -> bool:
         if stage.not_applicable:
             continue
         if not stage.cacheable or isinstance(stage.action, BuildStep):  # a build hit reloads its image
+            return True
+        if stage.observes:  # its cache key holds what the engine has (a scanner's DB)
             return True
         if session.cache.lookup(stage.id, session.digests[stage.id]) is None:
             return True

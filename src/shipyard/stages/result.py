@@ -47,3 +47,8 @@ class StageResult:
     SARIF log is built from these, so it holds this run's stages only."""
     suppressed: tuple[SuppressedFinding, ...] = ()
     """Scan findings an active allowlist entry kept from counting (SARIF shows them as suppressed)."""
+    reusable: bool = False
+    """A verdict that is not green but holds as long as the state its stage observes is the same
+    (`Stage.observes`): a scan whose only skipped parts lacked their vulnerability DB. The stage
+    cache keeps it, keyed by that state, so the parts that ran are not run again while the skip
+    stays visible; a DB that appears changes the key and the stage runs."""

@@ -66,6 +66,17 @@ class CacheVolume:
     """Mount path inside the container."""
 
 
+@dataclass(frozen=True)
+class VolumeFile:
+    """A file in a cache volume that a stage's verdict depends on, though no project file holds it."""
+
+    cache: CacheVolume
+    path: str
+    """Relative to the volume's root, e.g. trivy's `db/metadata.json`."""
+    image: str
+    """An image the executor may mount the volume in to read the file (the container never starts)."""
+
+
 TOOLS_DIR = "/opt/shipyard/tools"
 """Where tools live in a step's container, one folder each (common.TOOLS_ROOT)."""
 
@@ -317,6 +328,10 @@ class Stage:
     """Seconds the stage may run (`[tool.shipyard.budgets]` of its group); over it, a green stage fails."""
     baseline: Baseline | None = None
     """A report a green run on the baseline branch keeps for later runs to compare with."""
+    observes: tuple[VolumeFile, ...] = ()
+    """State outside the project the verdict depends on (a scanner's vulnerability DB): the runner
+    asks the executor for each file's digest, or its absence, and keys the cached result by them
+    too, so a cached verdict holds only while they are as they were."""
 
 
 @dataclass(frozen=True)
