@@ -45,8 +45,6 @@ RUFF_FILES = (
 """Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
 MARKDOWN_FILES = ("**/*.md",)
 """What ruff reads only for its Python code blocks: prose edits there never change lint's verdict."""
-PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
-"""Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage."""
 
 
 def ruff_used(project: Project) -> RuffPin:
@@ -70,7 +68,9 @@ def lint_filter(project: Project) -> SourceFilter:
     """
     if project.config.lint.typecheck != "none":
         return SourceFilter(include=("**",), exclude=(*ALWAYS_EXCLUDED, *CONTAINER_FILES))
-    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
+    # not the files the ruff pin is read from (uv.lock, requirements): the version they pin is in the
+    # stage's action and evaluate policy already, so a lock edit that keeps it does not re-run lint
+    return SourceFilter(include=RUFF_FILES, exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
 
 
 def lint_stage(project: Project) -> Stage:
