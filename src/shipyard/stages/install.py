@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shipyard.stages.bytecode import WARM_UP
 from shipyard.stages.common import (
     COVERAGE_DIR,
     COVERAGE_REQUIREMENTS,
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
 
 UV = tool_path("uv")
-COMPILE = "--compile-bytecode"
-"""uv's flag to write the installed packages' bytecode (an environment that is kept gets it)."""
+BYTECODE_LABEL = "bytecode"
+"""The command that writes the kept environment's bytecode (stages.bytecode)."""
 INSTALL_LABEL = "install"
 """The command that installs the project itself (after the source is in place)."""
 DEPS_LABEL = "install-deps"
@@ -122,12 +123,11 @@ def _uv_setup(project: Project, version: str) -> Setup:
     else:
         # the dependencies alone first (--no-install-local: not the project, not a workspace member,
         # not a path dependency, which are all source); then the same sync with the source in
-        # place, which adds only those. A kept environment is compiled once (--compile-bytecode,
-        # as pip does by default): every later leg imports pytest and the dependencies from
-        # bytecode instead of compiling them again (the legs set PYTHONDONTWRITEBYTECODE)
-        deps = Command(argv=(*sync, "--no-install-local", COMPILE), label=DEPS_LABEL)
-        compiled = Command(argv=(*coverage.argv[:3], COMPILE, *coverage.argv[3:]), label=coverage.label)
-        prepare, project_commands = (deps, compiled), (install,)
+        # place, which adds only those. The kept environment gets the bytecode of what a test
+        # run imports (stages.bytecode): later legs load it instead of compiling it again
+        deps = Command(argv=(*sync, "--no-install-local"), label=DEPS_LABEL)
+        warm = Command(argv=(venv_bin("python"), "-c", WARM_UP), may_fail=True, label=BYTECODE_LABEL)
+        prepare, project_commands = (deps, coverage, warm), (install,)
     return Setup(
         prepare=prepare,
         project=project_commands,
