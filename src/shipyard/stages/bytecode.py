@@ -12,7 +12,7 @@ no verdict: the command may fail.
 
 from __future__ import annotations
 
-WARM_UP = """\
+_SCRIPT = """\
 import importlib, importlib.metadata, sys
 sys.dont_write_bytecode = False
 names = set()
@@ -32,4 +32,6 @@ for name in sorted(names):
     except BaseException:
         pass
 """
-"""Run with the environment's python (`python -c`): imports every installed top-level package."""
+WARM_UP = f"exec({_SCRIPT!r})"
+"""The script as one line for `python -c` (commands print one per line, shell-quoted, in `debug`):
+run with the environment's python, it imports every installed top-level package."""

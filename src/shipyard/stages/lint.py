@@ -43,6 +43,9 @@ RUFF_FILES = (
     "**/.ruff.toml",
 )
 """Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
+PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
+"""Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage (and
+`plan --since`, which goes by paths, must see a lock change as lint's)."""
 MARKDOWN_FILES = ("**/*.md",)
 """What ruff reads only for its Python code blocks: prose edits there never change lint's verdict."""
 
@@ -68,9 +71,7 @@ def lint_filter(project: Project) -> SourceFilter:
     """
     if project.config.lint.typecheck != "none":
         return SourceFilter(include=("**",), exclude=(*ALWAYS_EXCLUDED, *CONTAINER_FILES))
-    # not the files the ruff pin is read from (uv.lock, requirements): the version they pin is in the
-    # stage's action and evaluate policy already, so a lock edit that keeps it does not re-run lint
-    return SourceFilter(include=RUFF_FILES, exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
+    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
 
 
 def lint_stage(project: Project) -> Stage:
