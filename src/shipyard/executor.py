@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from shipyard.stages.outcome import StageOutcome
-    from shipyard.stages.spec import Stage
+    from shipyard.stages.spec import Stage, VolumeFile
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class StepContext:
     """Where progress lines go (the live view, or a log)."""
 
 
+ABSENT = "absent"
+"""What `Executor.observe` reports for a file (or its volume) the engine does not have."""
+
+
 class Executor(Protocol):
     """An engine that can run stage actions."""
 
@@ -50,4 +54,8 @@ class Executor(Protocol):
 
     async def close(self) -> None:
         """Remove everything this executor started (containers, networks, temporary volumes)."""
+        ...
+
+    async def observe(self, files: tuple[VolumeFile, ...]) -> tuple[str, ...]:
+        """Each file's `sha256:<hex>` as the engine holds it now, or `absent` (Stage.observes)."""
         ...

@@ -8,10 +8,12 @@ for the running stages to end, and no other stage starts until it has ended.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
@@ -217,8 +219,9 @@ async def _stage(
     blocked = next((n for n in stage.needs if not _passed(state.runs[n])), None)
     if blocked is not None:
         return _skip(f"needs {blocked}, which did not pass")
-    if options.use_cache and stage.cacheable:
-        hit = cache.lookup(stage.id, run.digest)
+    key = await _cache_key(stage, run.digest, executor) if options.use_cache and stage.cacheable else None
+    if key is not None:
+        hit = cache.lookup(stage.id, key)
         if hit is not None and await _reuse(stage, cache, executor, out_dir):
             run.cached = True
             run.started = run.finished = time.monotonic()
@@ -256,9 +259,36 @@ async def _stage(
     result = within_budget(
         _evaluate(stage, outcome), seconds=run.elapsed, budget=stage.budget, group=stage.group
     )
-    if stage.cacheable:
-        cache.store(stage.id, run.digest, result, out_dir)
+    return _remember(stage, run.digest if not stage.observes else key, result, cache, out_dir)
+
+
+def _remember(
+    stage: Stage, key: str | None, result: StageResult, cache: StageCache, out_dir: Path
+) -> StageResult:
+    """Store a cacheable stage's result under `key` (None: keep nothing).
+
+    A skip is reusable only for a stage whose observed state can tell when it ends.
+    """
+    if result.reusable and not stage.observes:
+        result = replace(result, reusable=False)
+    if stage.cacheable and key is not None:
+        cache.store(stage.id, key, result, out_dir)
     return result
+
+
+async def _cache_key(stage: Stage, digest: str, executor: Executor) -> str | None:
+    """The key a stage's result is cached by: its digest, and the state it observes.
+
+    That state is what the engine holds now (Stage.observes); None when the executor cannot tell
+    (the stage runs, nothing is kept).
+    """
+    if not stage.observes:
+        return digest
+    try:
+        seen = await executor.observe(stage.observes)
+    except ShipyardError:
+        return None
+    return hashlib.sha256(json.dumps([digest, list(seen)]).encode()).hexdigest()
 
 
 async def _reuse(stage: Stage, cache: StageCache, executor: Executor, out_dir: Path) -> bool:

@@ -67,8 +67,13 @@ def test_touching_one_source_file_reruns_only_what_reads_it(webapp: Path) -> Non
     assert docs_only.returncode == 0
     assert all(stage["cached"] for stage in stages.values()), "a docs-only change re-ran a stage"
 
-    # ruff formats Markdown's code blocks: a Markdown edit is lint input, never the tests'
+    # ruff formats Markdown's code blocks, never its prose: prose is no stage's input
     (webapp / "docs" / "notes.md").write_text("a Markdown change\n")
+    prose, stages = run_json(webapp, "lint", "test", "--python", "3.12")
+    assert prose.returncode == 0, prose.stderr[-2000:]
+    assert all(stage["cached"] for stage in stages.values()), "Markdown prose re-ran a stage"
+    # a code block is lint input, never the tests'
+    (webapp / "docs" / "notes.md").write_text("a Markdown change\n\n```python\nx = 1\n```\n")
     markdown, stages = run_json(webapp, "lint", "test", "--python", "3.12")
     assert markdown.returncode == 0, markdown.stderr[-2000:]
     assert stages["lint"]["cached"] is False

@@ -15,13 +15,14 @@ import pytest
 
 from shipyard.config.load import load_project
 from shipyard.errors import EngineError
+from shipyard.executor import ABSENT
 from shipyard.gitinfo import NO_GIT
 from shipyard.plan.cache import StageCache
 from shipyard.plan.graph import Plan, PlanContext, build_plan
 from shipyard.runner import NoEvents, RunOptions, RunState, StageRun, run_plan
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import Command, ContainerStep, SourceFilter, Stage
+from shipyard.stages.spec import CacheVolume, Command, ContainerStep, SourceFilter, Stage, VolumeFile
 from shipyard.stages.test import EvaluateTest
 from shipyard.stages.verdicts import broken_run
 
@@ -72,6 +73,9 @@ class FakeExecutor:
     peak: int = 0
     restored: list[str] = field(default_factory=list[str])
     cannot_restore: frozenset[str] = frozenset()
+    state: dict[str, str] = field(default_factory=dict[str, str])
+    """What the engine holds of observed files, by path (missing: absent)."""
+    cannot_observe: bool = False
 
     async def run(self, stage: Stage, context: StepContext) -> StageOutcome:
         self.calls.append(stage.id)
@@ -105,6 +109,11 @@ class FakeExecutor:
 
     async def close(self) -> None:
         return None
+
+    async def observe(self, files: tuple[VolumeFile, ...]) -> tuple[str, ...]:
+        if self.cannot_observe:
+            raise EngineError("the engine is gone", fix="start it")
+        return tuple(self.state.get(f.path, ABSENT) for f in files)
 
 
 @dataclass
@@ -238,6 +247,55 @@ def test_a_changed_digest_or_no_cache_runs_again(tmp_path: Path) -> None:
     uncached = FakeExecutor()
     run(plan, uncached, tmp_path, use_cache=False)
     assert sorted(uncached.calls) == ["a", "b"]
+
+
+DB = VolumeFile(
+    cache=CacheVolume(name="scanner-cache", path="/cache"), path="db/meta.json", image="scanner:1"
+)
+
+
+def skipped_for_want_of_a_db(outcome: StageOutcome) -> StageResult:
+    """A scan-like verdict: the part that ran passed, the DB part was skipped (reusable)."""
+    del outcome
+    return StageResult(status=Status.SKIPPED, summary="vuln: skipped: no DB; ran secret", reusable=True)
+
+
+def observing(stage_id: str) -> Stage:
+    return dataclasses.replace(stage(stage_id), observes=(DB,), evaluate=skipped_for_want_of_a_db)
+
+
+def test_a_skip_for_want_of_a_db_is_reused_while_the_db_is_the_same_and_stays_visible(
+    tmp_path: Path,
+) -> None:
+    plan = Plan(stages=(observing("scan"),))
+    run(plan, FakeExecutor(), tmp_path)
+    again = FakeExecutor()
+    state = run(plan, again, tmp_path)
+    assert again.calls == []
+    assert state.runs["scan"].cached
+    assert statuses(state) == {"scan": "skipped"}  # visible, and no pass: the run is not green
+    db_appeared = FakeExecutor(state={"db/meta.json": "sha256:1"})
+    run(plan, db_appeared, tmp_path)
+    assert db_appeared.calls == ["scan"]  # the DB's digest is part of the key
+    updated = FakeExecutor(state={"db/meta.json": "sha256:2"})
+    run(plan, updated, tmp_path)
+    assert updated.calls == ["scan"]
+
+
+def test_an_unobservable_state_runs_the_stage_and_keeps_nothing(tmp_path: Path) -> None:
+    plan = Plan(stages=(observing("scan"),))
+    blind = FakeExecutor(cannot_observe=True)
+    run(plan, blind, tmp_path)
+    assert blind.calls == ["scan"]
+    assert not (tmp_path / "cache" / "scan").exists()
+
+
+def test_a_reusable_skip_of_a_stage_that_observes_nothing_is_never_cached(tmp_path: Path) -> None:
+    plan = Plan(stages=(dataclasses.replace(stage("scan"), evaluate=skipped_for_want_of_a_db),))
+    run(plan, FakeExecutor(), tmp_path)
+    again = FakeExecutor()
+    run(plan, again, tmp_path)
+    assert again.calls == ["scan"]
 
 
 def test_failures_are_never_cached(tmp_path: Path) -> None:

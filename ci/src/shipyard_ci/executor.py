@@ -22,6 +22,7 @@ import anyio.to_thread
 import dagger
 from dagger import dag
 
+from shipyard.errors import EngineError
 from shipyard.publish.index_run import run_index_publish
 from shipyard.publish.run import run_publish
 from shipyard.stages.build import IMAGE_TAR, METADATA_JSON
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
     from shipyard.executor import StepContext
     from shipyard.stages.probe_verdict import AnyProbe
-    from shipyard.stages.spec import Stage
+    from shipyard.stages.spec import Stage, VolumeFile
 
 OCI_LABELS = (
     "org.opencontainers.image.revision",
@@ -133,6 +134,13 @@ class DaggerExecutor:
 
     async def close(self) -> None:
         """Nothing to remove: the engine owns every container."""
+
+    async def observe(self, files: tuple[VolumeFile, ...]) -> tuple[str, ...]:
+        """Never called: the module keeps no stage cache (the engine's own caches apply)."""
+        raise EngineError(
+            f"the Dagger module keeps no stage cache to key by {len(files)} observed file(s)",
+            fix="please report",
+        )
 
     async def _run_container(self, stage: Stage, step: ContainerStep, context: StepContext) -> StageOutcome:
         if step.services is None:

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 KEEPALIVE = ("sleep", "86400")
 RUN_LABEL = "dev.shipyard.run"
 STAGE_LABEL = "dev.shipyard.stage"
+FILLED_LABEL = "dev.shipyard.tool.filled"
+"""On a tool volume's mark: the CreatedAt of the volume whose fill completed."""
 
 
 def volume_name(cache: str) -> str:
@@ -82,8 +84,12 @@ class ToolVolumes:
     """Each pinned tool once per engine: a volume per tool digest, filled once, mounted read-only.
 
     Nothing is copied into a step's container: the volume is mounted at the directory of the
-    tool's `dest` (common.TOOLS_ROOT/<tool>/, which holds nothing else). A volume is checked
-    once per run against the executable's size, so a fill cut short is filled again.
+    tool's `dest` (common.TOOLS_ROOT/<tool>/, which holds nothing else). A fill that completed
+    leaves a second, empty volume as its mark (`<name>-filled`, labelled with the creation time
+    of the volume it vouches for), made only after the copy returned: checking it is two volume
+    inspections, no container and no read of the tool's image. No mark, or a mark for an older
+    volume of that name (removed and made again): the volume is filled again, so a fill cut
+    short is never used.
     """
 
     def __init__(
@@ -99,8 +105,16 @@ class ToolVolumes:
     @staticmethod
     def name(tool: ToolBinary) -> str:
         """`shipyard-tool-uv-<digest>`: one volume per tool image digest and executable path."""
-        digest = hashlib.sha256(f"{tool.image}|{tool.source}".encode()).hexdigest()[:16]
-        return volume_name(f"shipyard-tool-{tool.tool}-{digest}")
+        return volume_name(f"shipyard-tool-{tool.tool}-{ToolVolumes._digest(tool)}")
+
+    @staticmethod
+    def mark_name(tool: ToolBinary) -> str:
+        """The empty volume that says the tool's volume was filled completely."""
+        return volume_name(f"shipyard-tool-{tool.tool}-{ToolVolumes._digest(tool)}-filled")
+
+    @staticmethod
+    def _digest(tool: ToolBinary) -> str:
+        return hashlib.sha256(f"{tool.image}|{tool.source}".encode()).hexdigest()[:16]
 
     def mounts(self, tools: tuple[ToolBinary, ...]) -> dict[str, dict[str, str]]:
         """The read-only volume mounts that put every tool at its `dest`, each volume filled."""
@@ -116,14 +130,28 @@ class ToolVolumes:
             name = self.name(tool)
             with self._lock:
                 if name not in self._ready:
-                    self._fill(tool, name)
+                    if not self._filled(tool, name):
+                        self._fill(tool, name)
                     self._ready.add(name)
             mounts[name] = {"bind": posixpath.dirname(tool.dest), "mode": "ro"}
         return mounts
 
+    def _filled(self, tool: ToolBinary, name: str) -> bool:
+        """Whether the volume exists and carries the mark of a completed fill of this very volume."""
+        api = self._client.api
+        try:
+            created = str(api.inspect_volume(name).get("CreatedAt", ""))
+            labels: dict[str, str] = api.inspect_volume(self.mark_name(tool)).get("Labels") or {}
+        except docker.errors.NotFound:
+            return False
+        return bool(created) and labels.get(FILLED_LABEL) == created
+
     def _fill(self, tool: ToolBinary, name: str) -> None:
         data = self._tools.get(tool)
         filename = posixpath.basename(tool.dest)
+        api = self._client.api
+        with contextlib.suppress(docker.errors.NotFound):  # a mark for an older fill goes first
+            api.remove_volume(self.mark_name(tool), force=True)
         try:
             self._client.volumes.get(name)
         except docker.errors.NotFound:
@@ -142,6 +170,11 @@ class ToolVolumes:
                 )
         finally:
             holder.remove(force=True)
+        created = str(api.inspect_volume(name).get("CreatedAt", ""))
+        with contextlib.suppress(docker.errors.APIError):  # a parallel run made the same mark
+            self._client.volumes.create(
+                self.mark_name(tool), labels={"dev.shipyard.tool": tool.image, FILLED_LABEL: created}
+            )
 
     def _size_in(self, container_id: str, path: str) -> int | None:
         """The size of a file in a container, from the archive endpoint's HEAD (no content read)."""
@@ -174,6 +207,7 @@ class ContainerRunner:
         self._closing = threading.Event()
         self._creating = 0
         self._idle = threading.Condition()
+        self._removals: list[threading.Thread] = []
         self.scan_archives = ScanArchives()
 
     def close(self, timeout: float = 30) -> None:
@@ -185,7 +219,23 @@ class ContainerRunner:
         self._closing.set()
         with self._idle:
             self._idle.wait_for(lambda: self._creating == 0, timeout=timeout)
+        for removal in list(self._removals):
+            removal.join(timeout=timeout)
         self.scan_archives.cleanup()
+
+    def _dispose(self, container: Any, *, wait: bool) -> None:
+        """Remove a finished container; in the background unless `wait`.
+
+        The stage's verdict and the next stage's start need not wait for the engine to delete a
+        container's layer (a second or two on a busy host). `close` waits for every removal, and
+        the run's cleanup removes by label whatever is left.
+        """
+        if wait:
+            _remove(container)
+            return
+        removal = threading.Thread(target=_remove, args=(container,), name="shipyard-remove", daemon=True)
+        self._removals.append(removal)
+        removal.start()
 
     def labels(self, stage: Stage) -> dict[str, str]:
         """Labels every container of this run carries (what cleanup looks for)."""
@@ -367,9 +417,8 @@ class ContainerRunner:
                 f"stage {stage.id}: the engine failed: {str(exc).splitlines()[0]}",
                 fix="check `docker info` and the engine's log",
             ) from exc
-        finally:
-            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-                container.remove(force=True, v=True)
+        finally:  # joined to a services network: gone before compose takes that network down
+            self._dispose(container, wait=bool(networks))
         return StageOutcome(
             stage_id=stage.id, out_dir=context.out_dir, commands=tuple(outcomes), metadata=metadata
         )
@@ -469,6 +518,11 @@ class _EnvironmentPlan:
 
     def describe(self) -> dict[str, str]:
         return {"environment": "reused" if self.image_id else "prepared", "environment_key": self.key}
+
+
+def _remove(container: Any) -> None:
+    with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+        container.remove(force=True, v=True)
 
 
 def _consume(

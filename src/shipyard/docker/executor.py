@@ -18,8 +18,10 @@ from shipyard.docker.container_step import RUN_LABEL, ContainerRunner, ToolCache
 from shipyard.docker.endpoint import current_endpoint
 from shipyard.docker.engine import connect
 from shipyard.docker.images import ImageResolver
+from shipyard.docker.observe import observe_files
 from shipyard.docker.publish_step import PublishRunner, index_publish
 from shipyard.docker.services_step import run_with_services
+from shipyard.errors import EngineError
 from shipyard.stages.build import IMAGE_TAR
 from shipyard.stages.spec import BuildStep, ComposeStep, ContainerStep, PublishStep
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
     from shipyard.executor import StepContext
     from shipyard.stages.outcome import StageOutcome
-    from shipyard.stages.spec import Stage
+    from shipyard.stages.spec import Stage, VolumeFile
 
 
 class DockerExecutor:
@@ -71,6 +73,20 @@ class DockerExecutor:
         else:
             call = functools.partial(index_publish, stage, action, context)
         return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+
+    async def observe(self, files: tuple[VolumeFile, ...]) -> tuple[str, ...]:
+        """Each file's digest in its cache volume, or `absent` (docker.observe)."""
+        labels = {RUN_LABEL: self.run_id}
+        try:
+            return await anyio.to_thread.run_sync(
+                functools.partial(observe_files, self.client, self.images, files, labels)
+            )
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            read = ", ".join(f.path for f in files)
+            raise EngineError(
+                f"could not read {read} from the engine: {str(exc).splitlines()[0]}",
+                fix="check `docker info`; the stage runs without its cache meanwhile",
+            ) from exc
 
     async def restore(self, stage: Stage, out_dir: Path) -> None:
         """After a build cache hit, load the cached image tarball when the engine no longer has the tag."""

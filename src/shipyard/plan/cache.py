@@ -2,7 +2,8 @@
 
 Equal digest and a green last result mean the stage is not run again: its reports are copied
 back from the cache and its result (with the findings the cached run reported) is shown as a
-cache hit. Only passed (and not-applicable) results are kept, so a failure is always re-run.
+cache hit. Only passed (and not-applicable) results are kept, so a failure is always re-run; and a
+skip that holds while the state its stage observes is the same (StageResult.reusable), keyed by it.
 """
 
 from __future__ import annotations
@@ -59,16 +60,16 @@ class StageCache:
             result = _RESULT.validate_python(record_data.get("result"))
         except ValidationError:
             return None
-        if not result.status.ok:
+        if not (result.status.ok or result.reusable):
             return None
         touch(self._dir(stage_id))
         return result
 
     def store(self, stage_id: str, digest: str, result: StageResult, out_dir: Path) -> None:
-        """Remember a green result and a copy of its reports; forget anything else."""
+        """Remember a green (or reusable) result and a copy of its reports; forget anything else."""
         target = self._dir(stage_id)
         shutil.rmtree(target, ignore_errors=True)
-        if not result.status.ok:
+        if not (result.status.ok or result.reusable):
             return
         files = target / "files"
         if out_dir.is_dir():

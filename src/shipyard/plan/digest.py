@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from pydantic import BaseModel
 
 from shipyard import __version__
-from shipyard.plan.sources import SETTINGS_FILES, select, tree_digest, without_settings
+from shipyard.plan.sources import SETTINGS_FILES, select, tree_digest, viewed, without_settings
 from shipyard.stages.spec import BuildStep
 
 if TYPE_CHECKING:
@@ -93,9 +93,11 @@ def stage_digests(plan: Plan, files: list[str], hashes: Mapping[str, str], git: 
     settings = _as_settings(hashes)
     digests: dict[str, str] = {}
     for stage in plan.stages:
+        table = hashes if reads_bytes(stage) else settings
+        read = viewed(table, select(files, stage.inputs), stage.inputs.code_only)
         payload = {
             **describe(stage),
-            "files": tree_digest(hashes if reads_bytes(stage) else settings, select(files, stage.inputs)),
+            "files": tree_digest(read, read),
             "history": git.history if stage.inputs.git_history else None,
             "needs": {n: digests[n] for n in stage.needs if n in digests},
         }

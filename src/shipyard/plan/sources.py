@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
+from shipyard.plan.fenced import NO_CODE, fenced, fenced_hash
 from shipyard.plan.globs import matches_any, matches_whole
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ SETTINGS_FILES: tuple[str, ...] = ("pyproject.toml", "shipyard.toml")
 """The root files that hold `[tool.shipyard]`; stages that read them as configuration (not as bytes)
 hash them without that table, whose settings already reach each stage through its action."""
 _WITHOUT_SETTINGS = "\0without [tool.shipyard]"
+MARKDOWN = ".md"
+"""Files `hash_files` also hashes by their fenced code (plan.fenced), for stages that read only that."""
 
 
 def without_settings(path: str) -> str:
@@ -119,7 +122,25 @@ def hash_files(root: Path, files: Iterable[str]) -> dict[str, str]:
         hashes[path] = digest.hexdigest()
         if path in SETTINGS_FILES and not full.is_symlink():
             hashes[without_settings(path)] = _settings_free_hash(full, hashes[path])
+        if path.endswith(MARKDOWN) and not full.is_symlink():
+            view = fenced_hash(full.read_bytes())
+            if view is not None:
+                hashes[fenced(path)] = view
     return hashes
+
+
+def viewed(hashes: Mapping[str, str], files: Iterable[str], code_only: tuple[str, ...]) -> dict[str, str]:
+    """Each file's hash as a stage reads it: files matching `code_only` by their fenced-code view.
+
+    Such a file with no code at all is left out, as if the stage did not read it (plan.fenced).
+    """
+    chosen: dict[str, str] = {}
+    for path in files:
+        view = hashes.get(fenced(path)) if code_only and matches_any(path, code_only) else None
+        if view == NO_CODE:
+            continue
+        chosen[path] = hashes[path] if view is None else view
+    return chosen
 
 
 def _settings_free_hash(path: Path, raw: str) -> str:

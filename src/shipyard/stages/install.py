@@ -23,6 +23,7 @@ from shipyard.config.dependency_groups import (
 from shipyard.config.poetry_groups import POETRY_LOCK, poetry_lock_pins
 from shipyard.config.requirement_files import requirement_files
 from shipyard.errors import ConfigError
+from shipyard.stages.bytecode import WARM_UP
 from shipyard.stages.common import (
     COVERAGE_DIR,
     COVERAGE_REQUIREMENTS,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
 
 UV = tool_path("uv")
+BYTECODE_LABEL = "bytecode"
+"""The command that writes the kept environment's bytecode (stages.bytecode)."""
 INSTALL_LABEL = "install"
 """The command that installs the project itself (after the source is in place)."""
 LOCK_CONSTRAINTS = f"{VENV}/shipyard-poetry-lock.txt"
@@ -188,9 +191,11 @@ def _uv_setup(project: Project, version: str) -> Setup:
     else:
         # the dependencies alone first (--no-install-local: not the project, not a workspace member,
         # not a path dependency, which are all source); then the same sync with the source in
-        # place, which adds only those
+        # place, which adds only those. The kept environment gets the bytecode of what a test
+        # run imports (stages.bytecode): later legs load it instead of compiling it again
         deps = Command(argv=(*sync, "--no-install-local"), label=DEPS_LABEL)
-        prepare, project_commands = (deps, coverage), (install,)
+        warm = Command(argv=(venv_bin("python"), "-c", WARM_UP), may_fail=True, label=BYTECODE_LABEL)
+        prepare, project_commands = (deps, coverage, warm), (install,)
     return Setup(
         prepare=prepare,
         project=project_commands,

@@ -45,7 +45,10 @@ RUFF_FILES = (
 )
 """Every file `ruff check .` / `ruff format --check .` reads: its sources and its configuration."""
 PIN_FILES = ("uv.lock", "*requirements*.txt", "requirements/*.txt", ".pre-commit-config.yaml")
-"""Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage."""
+"""Where the project's ruff version is read from (ruff_version): a new pin re-runs the stage (and
+`plan --since`, which goes by paths, must see a lock change as lint's)."""
+MARKDOWN_FILES = ("**/*.md",)
+"""What ruff reads only for its Python code blocks: prose edits there never change lint's verdict."""
 RUFF_CONFIG_FILES = ("ruff.toml", ".ruff.toml")
 ERRORS_ONLY = ("E9", "F63", "F7")
 """The rules a project that never chose ruff is held to: syntax errors, invalid comparisons, and
@@ -97,7 +100,7 @@ def lint_filter(project: Project) -> SourceFilter:
     """
     if project.config.lint.typecheck != "none":
         return SourceFilter(include=("**",), exclude=(*ALWAYS_EXCLUDED, *CONTAINER_FILES))
-    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED)
+    return SourceFilter(include=(*RUFF_FILES, *PIN_FILES), exclude=ALWAYS_EXCLUDED, code_only=MARKDOWN_FILES)
 
 
 def lint_stage(project: Project) -> Stage:

@@ -51,3 +51,8 @@ class StageResult:
     benchmarks: tuple[Comparison, ...] = ()
     """The bench stage's benchmarks against the baseline, with this run's rounds (the summary and
     report.html show them; a run-history service keeps them as the next runs' baseline)."""
+    reusable: bool = False
+    """A verdict that is not green but holds as long as the state its stage observes is the same
+    (`Stage.observes`): a scan whose only skipped parts lacked their vulnerability DB. The stage
+    cache keeps it, keyed by that state, so the parts that ran are not run again while the skip
+    stays visible; a DB that appears changes the key and the stage runs."""

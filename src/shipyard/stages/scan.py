@@ -22,7 +22,16 @@ from shipyard.parsers.trivy import parse_trivy
 from shipyard.stages.build import SCAN_TAR, build_stage_id, local_tag
 from shipyard.stages.common import ALWAYS_EXCLUDED, TRIVY_CACHE
 from shipyard.stages.result import StageResult, Status
-from shipyard.stages.spec import OUTDIR, WORKDIR, Command, ContainerStep, ImageInput, SourceFilter, Stage
+from shipyard.stages.spec import (
+    OUTDIR,
+    WORKDIR,
+    Command,
+    ContainerStep,
+    ImageInput,
+    SourceFilter,
+    Stage,
+    VolumeFile,
+)
 from shipyard.stages.verdicts import broken_run, last_line, report
 
 if TYPE_CHECKING:
@@ -50,6 +59,8 @@ TRIVY_ENV = {
 
 
 TRIVY_OFF = "trivy is disabled in [tool.shipyard.scan]"
+TRIVY_DB_METADATA = "db/metadata.json"
+"""Rewritten by trivy with each vulnerability DB it downloads (relative to TRIVY_CACHE_DIR)."""
 
 
 def _git_root(project: Project, git: GitInfo) -> Path:
@@ -126,6 +137,13 @@ def history_stage(project: Project, today: dt.date, git: GitInfo) -> Stage:
     )
 
 
+def _vuln_db(project: Project) -> tuple[VolumeFile, ...]:
+    """The vulnerability DB in trivy's cache volume: a verdict holds only while it is the same."""
+    return (
+        VolumeFile(cache=TRIVY_CACHE, path=TRIVY_DB_METADATA, image=project.config.tools["trivy"].pinned),
+    )
+
+
 def _trivy(project: Project, *args: str, label: str, output: str) -> Command:
     trivy = project.config.tools["trivy"]
     return Command(
@@ -169,6 +187,7 @@ def source_stage(project: Project, today: dt.date) -> Stage:
         ),
         outputs=(TRIVY_SOURCE_JSON, TRIVY_DEPS_JSON),
         not_applicable=None if project.config.scan.trivy else TRIVY_OFF,
+        observes=_vuln_db(project),
     )
 
 
@@ -218,6 +237,7 @@ def image_stage(project: Project, platform: str, today: dt.date) -> Stage:
         ),
         outputs=(TRIVY_IMAGE_SECRETS_JSON, TRIVY_IMAGE_VULNS_JSON),
         not_applicable=_image_not_applicable(project),
+        observes=_vuln_db(project),
     )
 
 
@@ -225,9 +245,14 @@ NO_DB_MARKERS = ("vulnerability db", "db error")
 MAX_REASON = 160
 
 
+def lacks_db(line: str) -> bool:
+    """Whether a scanner's last error line says it has no vulnerability DB."""
+    return any(marker in line.lower() for marker in NO_DB_MARKERS)
+
+
 def why_not_run(tool: str, code: int, line: str) -> str:
     """A short reason a scanner part could not run, from its last error line."""
-    if any(marker in line.lower() for marker in NO_DB_MARKERS):
+    if lacks_db(line):
         return f"{tool} has no vulnerability DB and cannot download one here (air-gapped or offline)"
     reason = re.sub(r"^\S*\d{4}-\d\d-\d\dT\S+\s+", "", line)  # drop the tool's timestamp
     reason = re.sub(r"^(FATAL|ERROR)\s+", "", reason)
@@ -264,6 +289,7 @@ class EvaluateScan:
             return broken
         findings: list[Finding] = []
         skipped: list[str] = []
+        without_db = 0
         ran: list[str] = []
         artifacts: list[str] = []
         for part in self.parts:
@@ -274,6 +300,7 @@ class EvaluateScan:
                 continue
             if code not in part.ok_exit_codes or found is None:
                 command = next(c for c in outcome.commands if c.label == part.label)
+                without_db += lacks_db(last_line(command))
                 skipped.append(f"{part.label}: skipped: {why_not_run(part.tool, code, last_line(command))}")
                 continue
             parsed = (
@@ -308,5 +335,11 @@ class EvaluateScan:
             return replace(result, status=Status.FAILED)
         if skipped:
             ran_text = f"; ran {', '.join(ran)}: {gate.summary}" if ran else ""
-            return replace(result, status=Status.SKIPPED, summary=f"{'; '.join(skipped)}{ran_text}")
+            # a skip for want of a DB alone holds while the DB does not change (Stage.observes)
+            return replace(
+                result,
+                status=Status.SKIPPED,
+                summary=f"{'; '.join(skipped)}{ran_text}",
+                reusable=without_db == len(skipped),
+            )
         return result

@@ -50,6 +50,10 @@ class SourceFilter:
     also: tuple[str, ...] = ()
     """Globs over whole paths from the root (anchored, even without a slash) of files the stage reads
     outside `under`: a workspace's lock and pyprojects, the members it depends on."""
+    code_only: tuple[str, ...] = ()
+    """Globs of Markdown files the stage reads only from their first code fence on (ruff formats
+    their code blocks, never their prose): they count in its digest by that part (plan.fenced),
+    and one without a fence not at all. The executor still places them whole."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,17 @@ class CacheVolume:
     """Namespaced volume name, e.g. `shipyard-uv`; the same name in both executors."""
     path: str
     """Mount path inside the container."""
+
+
+@dataclass(frozen=True)
+class VolumeFile:
+    """A file in a cache volume that a stage's verdict depends on, though no project file holds it."""
+
+    cache: CacheVolume
+    path: str
+    """Relative to the volume's root, e.g. trivy's `db/metadata.json`."""
+    image: str
+    """An image the executor may mount the volume in to read the file (the container never starts)."""
 
 
 TOOLS_DIR = "/opt/shipyard/tools"
@@ -313,6 +328,10 @@ class Stage:
     """Seconds the stage may run (`[tool.shipyard.budgets]` of its group); over it, a green stage fails."""
     baseline: Baseline | None = None
     """A report a green run on the baseline branch keeps for later runs to compare with."""
+    observes: tuple[VolumeFile, ...] = ()
+    """State outside the project the verdict depends on (a scanner's vulnerability DB): the runner
+    asks the executor for each file's digest, or its absence, and keys the cached result by them
+    too, so a cached verdict holds only while they are as they were."""
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,16 @@ def test_plan_prints_the_graph_as_json() -> None:
     assert verdicts["build"] == "n/a: no Dockerfile"
     assert verdicts["lint"].startswith(("run: ", "cache hit"))
     assert data["waves"][0][0] == "lint"
+
+
+def test_the_default_jobs_are_two_per_core_at_most_eight(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.cli.run_cmd import default_jobs  # noqa: PLC0415 - the module under test
+
+    for cores, jobs in ((1, 2), (2, 4), (4, 8), (16, 8)):
+
+        def affinity(pid: int, n: int = cores) -> set[int]:
+            del pid
+            return set(range(n))
+
+        monkeypatch.setattr("os.sched_getaffinity", affinity)
+        assert default_jobs() == jobs

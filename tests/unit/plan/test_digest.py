@@ -76,7 +76,7 @@ def test_digests_are_deterministic_and_distinct(webapp: Project) -> None:
             {"lint", *TESTS, *PACKAGE, "build-linux-amd64", "sbom", "scan-image", "scan-source"},
         ),
         ("Dockerfile", {*PACKAGE, "build-linux-amd64", "sbom", "scan-image", "scan-source"}),
-        ("docs/notes.md", {"lint", *PACKAGE, "scan-source"}),  # ruff formats Markdown code blocks
+        ("docs/notes.md", {*PACKAGE, "scan-source"}),  # prose: ruff formats only code blocks
     ],
 )
 def test_a_changed_file_changes_exactly_the_stages_that_read_it_and_their_dependents(
@@ -88,6 +88,24 @@ def test_a_changed_file_changes_exactly_the_stages_that_read_it_and_their_depend
     with target.open("a", encoding="utf-8") as handle:
         handle.write("\n# changed\n")
     assert changed(before, digests(webapp)) == expected
+
+
+def test_lint_reads_a_markdown_file_from_its_first_fence_on(webapp: Project) -> None:
+    doc = webapp.root / "docs" / "guide.md"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("# Guide\n\nSome prose.\n")
+    before = digests(webapp)
+    doc.write_text("# Guide\n\nOther prose.\n")  # prose alone: lint's verdict cannot change
+    assert "lint" not in changed(before, digests(webapp))
+    doc.write_text("# Guide\n\nOther prose.\n\n```python\nx=1\n```\n")  # a code block: ruff formats it
+    with_code = digests(webapp)
+    assert "lint" in changed(before, with_code)
+    doc.write_text("# Guide\n\nProse, edited.\n\n```python\nx=1\n```\n")  # same lines before it
+    assert "lint" not in changed(with_code, digests(webapp))
+    doc.write_text("# Guide\n\nProse,\nedited.\n\n```python\nx=1\n```\n")  # the block moved a line
+    assert "lint" in changed(with_code, digests(webapp))
+    doc.write_bytes(b"# Guide\n\n\xff not UTF-8\n")  # ruff fails to read it: counted by its bytes
+    assert "lint" in changed(before, digests(webapp))
 
 
 def test_sbom_reads_no_files_but_follows_the_build_through_its_needs(webapp: Project) -> None:

@@ -125,6 +125,8 @@ def test_a_vulnerability_part_without_its_db_is_skipped_never_passed(tmp_path: P
     assert "ran secret,misconfig: scan passed" in result.summary
     assert result.counts["skipped_parts"] == 1
     assert result.artifacts == ("trivy-source.json",)
+    assert result.reusable  # kept while the DB the stage observes stays absent
+    assert [f.path for f in source_stage(WEBAPP, TODAY).observes] == ["db/metadata.json"]
 
 
 def test_a_failing_part_still_fails_when_another_is_skipped(tmp_path: Path) -> None:
@@ -191,6 +193,7 @@ def test_a_part_that_did_not_run_is_skipped(tmp_path: Path) -> None:
     result = image_stage(scanning("CRITICAL", (EXPAT,)), "linux/amd64", TODAY).evaluate(outcome)
     assert result.status is Status.SKIPPED
     assert result.summary.startswith("vuln: skipped: did not run")
+    assert not result.reusable  # only a missing DB is a state the next run can observe
 
 
 def test_sbom_counts_packages(tmp_path: Path) -> None:

@@ -87,3 +87,17 @@ def test_without_a_pin_the_default_binary_runs_offline(tmp_path: Path) -> None:
     assert stage.action.commands[0].argv[0] == RUFF
     assert not stage.action.network
     assert stage.params["ruff"].endswith("(shipyard's default)")
+
+
+def test_a_lock_laid_out_otherwise_is_read_as_toml(tmp_path: Path) -> None:
+    reordered = (
+        '[[package]]\nname = "ruff"\nsource = { registry = "https://pypi.org/simple" }\nversion = "0.13.1"\n'
+    )
+    assert project_ruff(project(tmp_path, {"uv.lock": reordered})) == RuffPin(
+        version="0.13.1", source="uv.lock"
+    )
+
+
+def test_a_lock_without_ruff_is_no_pin_and_the_fast_read_agrees_with_toml(tmp_path: Path) -> None:
+    assert project_ruff(project(tmp_path, {"uv.lock": LOCK.replace('"ruff"', '"rufff"')})) is None
+    assert project_ruff(project(tmp_path, {"uv.lock": LOCK})) == RuffPin(version="0.12.0", source="uv.lock")
