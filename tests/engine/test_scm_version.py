@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -44,6 +45,22 @@ def test_one_commit_after_the_tag_is_the_next_dev_version(tmp_path: Path) -> Non
         "value": f"1.4.1.dev1+g{sha[:9]}",
         "source": f"setuptools-scm: git describe v1.4.0-1-g{sha}",
     }
+    first = _environment(project)
+
+    # the next commit is the next version, the same environment (the setup reads no version)
+    _git(project, "commit", "-q", "--allow-empty", "-m", "one more")
+    data, output = _run_summary(project)
+    assert summary(project)["test-3.12"]["status"] == "passed", output
+    assert str(cast("dict[str, object]", data["version"])["value"]).startswith("1.4.1.dev2+g")
+    assert _environment(project) == ("reused", first[1])
+
+
+def _environment(project: Path) -> tuple[str, str]:
+    """Whether the leg's environment was prepared or reused, and its image."""
+    log = (project / ".shipyard" / "out" / "test-3.12" / "log.txt").read_text()
+    found = re.search(r"^environment: (prepared|reused) \((\S+)\)$", log, re.MULTILINE)
+    assert found is not None, log[-2000:]
+    return found.group(1), found.group(2)
 
 
 def test_on_the_tag_it_is_the_tag(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def step_container(
         ctr = ctr.with_mounted_cache(cache.path, dag.cache_volume(cache.name))
     for tool in step.tools:
         ctr = ctr.with_file(tool.dest, tool_file(tool), permissions=TOOL_MODE)
-    for name, value in step.env.items():
+    for name, value in step.setup_env.items():  # the rest after the setup (with_source)
         ctr = ctr.with_env_variable(name, value)
     for ref in step.secrets:
         secret = secrets[ref.name]
@@ -84,6 +84,11 @@ def with_source(
     """Place the project's files, the upstream images and output folders the step reads (lazy)."""
 
     def place(ctr: dagger.Container) -> dagger.Container:
+        # the variables the setup does not read (Environment.later_env): after its execs, so that
+        # a new version of the project leaves their cache keys as they were
+        for name, value in step.env.items():
+            if name not in step.setup_env:
+                ctr = ctr.with_env_variable(name, value)
         if tree is not None:
             ctr = ctr.with_directory(step.files_dir, tree)
         for wanted in step.images_from:

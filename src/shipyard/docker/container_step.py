@@ -300,7 +300,7 @@ class ContainerRunner:
             image,
             entrypoint=[argv[0]],
             command=list(argv[1:]),
-            environment=dict(step.env),
+            environment=step.setup_env,  # the rest comes with each exec after the setup
             working_dir=step.workdir,
             labels=self.labels(stage),
             volumes=volumes,
@@ -407,7 +407,8 @@ class ContainerRunner:
                     for index, command in enumerate(commands):
                         if plan is not None and setup_end and index == setup_end:
                             self._keep(container, stage, step, context, plan, emit)
-                        outcome = self._exec(container, command, step, context, emit)
+                        env = step.setup_env if index < setup_end else dict(step.env)
+                        outcome = self._exec(container, command, step, context, emit, env)
                         outcomes.append(outcome)
                         if outcome.exit_code != 0 and not command.may_fail:
                             break
@@ -468,17 +469,18 @@ class ContainerRunner:
             label=command.label, argv=command.argv, exit_code=code, output_tail="\n".join(tail)
         )
 
-    def _exec(
+    def _exec(  # noqa: PLR0917 - the loop's own state, one call site
         self,
         container: Any,
         command: Command,
         step: ContainerStep,
         context: StepContext,
         emit: Callable[[str], None],
+        env: dict[str, str],
     ) -> CommandOutcome:
         emit(f"$ {' '.join(command.argv)}")
         exec_id = self._client.api.exec_create(
-            container.id, list(command.argv), workdir=step.workdir, environment=dict(step.env)
+            container.id, list(command.argv), workdir=step.workdir, environment=env
         )["Id"]
         try:
             stream = self._client.api.exec_start(exec_id, stream=True, demux=True)

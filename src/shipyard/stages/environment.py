@@ -108,10 +108,11 @@ def environment_key(
 ) -> str:
     """The digest a prepared environment is kept by.
 
-    Over: the base image's ID (never its tag), the platform, the setup commands, the step's
-    environment variables and workdir, each tool's pinned reference and the ID of the image it
-    came from, and the bytes of every file the setup reads. `files` holds those bytes by path;
-    a file the setup reads that the project lacks counts as absent (creating it changes the key).
+    Over: the base image's ID (never its tag), the platform, the setup commands, the environment
+    variables the setup runs with (not `later_env`) and the workdir, each tool's pinned reference
+    and the ID of the image it came from, and the bytes of every file the setup reads. `files`
+    holds those bytes by path; a file the setup reads that the project lacks counts as absent
+    (creating it changes the key).
     """
     environment = step.environment
     if environment is None:
@@ -122,7 +123,7 @@ def environment_key(
         "image": image_id,
         "platform": step.platform,
         "workdir": step.workdir,
-        "env": sorted(step.env.items()),
+        "env": sorted(step.setup_env.items()),
         "setup": [[c.label, c.may_fail, c.stdout, *c.argv] for c in step.setup_commands],
         "tools": sorted([t.tool, t.image, t.source, t.dest, tool_ids.get(t.image, "")] for t in step.tools),
         "files": {

@@ -137,6 +137,11 @@ class Environment:
     reads: tuple[str, ...]
     """The project files (paths relative to the root) those commands read: lock, pyproject.toml,
     requirement and constraint files, workspace members' pyprojects. Never the source."""
+    later_env: tuple[str, ...] = ()
+    """Names of the step's environment variables those commands do not read (the version a
+    project is built as: they install its dependencies, never the project). They are set only
+    for the commands after the setup and are not part of the environment's key, so a new commit
+    of a project whose version comes from git reuses the environment of the last one."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,12 @@ class ContainerStep:
     def main_commands(self) -> tuple[Command, ...]:
         """The commands that run after the source is in place (all of them without an environment)."""
         return self.commands[self.environment.setup :] if self.environment else self.commands
+
+    @property
+    def setup_env(self) -> dict[str, str]:
+        """The environment variables the setup commands run with (`env` minus `later_env`)."""
+        later = set(self.environment.later_env if self.environment else ())
+        return {name: value for name, value in self.env.items() if name not in later}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from shipyard.stages import install
 from shipyard.stages.common import code_filter, python_image
 from shipyard.stages.result import StageResult, Status
 from shipyard.stages.services import SERVICES_JSON, SERVICES_LOGS, services_for, services_verdict
-from shipyard.stages.spec import OUTDIR, Command, ContainerStep, SourceFilter, Stage, TestServices
+from shipyard.stages.spec import (
+    OUTDIR,
+    Command,
+    ContainerStep,
+    Environment,
+    SourceFilter,
+    Stage,
+    TestServices,
+)
 from shipyard.stages.verdicts import broken_run, from_gate, missing, report
 
 if TYPE_CHECKING:
@@ -122,7 +130,7 @@ def test_stage(
             caches=setup.caches,
             tools=setup.tools,
             services=services,
-            environment=setup.environment(),
+            environment=_later(setup.environment(), tuple(n for n in version_env if n not in setup.env)),
         ),
         evaluate=EvaluateTest(
             coverage_floor=test.coverage_floor,
@@ -142,6 +150,11 @@ def test_stage(
             ),
         },
     )
+
+
+def _later(environment: Environment | None, names: tuple[str, ...]) -> Environment | None:
+    """The version the project is built as is not read by a setup that installs its dependencies."""
+    return replace(environment, later_env=names) if environment is not None and names else environment
 
 
 def _with_kept(inputs: SourceFilter, *paths: str) -> SourceFilter:

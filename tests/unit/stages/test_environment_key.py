@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from shipyard.config.load import load_project
+from shipyard.plan.version import ProjectVersion
 from shipyard.stages.environment import environment_key, read_files
 from shipyard.stages.spec import Command, ContainerStep
 from shipyard.stages.test import test_stage as make_test_stage
@@ -62,3 +63,25 @@ def test_the_key_reads_only_the_lock_and_pyproject_and_changes_with_each_input()
 
 def test_other_pythons_have_other_keys() -> None:
     assert _key(_step("3.13")) != _key()
+
+
+def test_the_version_a_leg_builds_the_project_as_is_set_after_the_setup_and_is_not_in_the_key() -> None:
+    """A project whose version comes from git: each commit is a new version, never a new environment
+    (the setup installs the dependencies only; the project, which reads the version, comes after)."""
+
+    def step(version: str) -> ContainerStep:
+        built_as = ProjectVersion(
+            value=version, source="git", env={"SETUPTOOLS_SCM_PRETEND_VERSION": version}
+        )
+        action = make_test_stage(WEBAPP, "3.12", built_as).action
+        assert isinstance(action, ContainerStep)
+        return action
+
+    one, two = step("1.4.1.dev3"), step("1.4.1.dev4")
+    assert one.environment is not None
+    assert one.environment.later_env == ("SETUPTOOLS_SCM_PRETEND_VERSION",)
+    assert "SETUPTOOLS_SCM_PRETEND_VERSION" not in one.setup_env
+    assert one.env["SETUPTOOLS_SCM_PRETEND_VERSION"] == "1.4.1.dev3"  # the project's install has it
+    assert _key(one) == _key(two) == _key()
+    # a variable the setup does read still changes the key
+    assert _key(replace(one, env={**one.env, "UV_INDEX_URL": "https://mirror.example/simple"})) != _key()
