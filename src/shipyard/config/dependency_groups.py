@@ -36,12 +36,12 @@ def _document(root: Path) -> dict[str, object]:
     return toml_document(root / "pyproject.toml")
 
 
-def dependency_groups(root: Path) -> dict[str, tuple[str, ...]]:
-    """Each group of root/pyproject.toml: its requirement strings, `include-group`s resolved.
+def pep735_groups(document: dict[str, object]) -> dict[str, tuple[str, ...]]:
+    """`[dependency-groups]` of a pyproject document, by normalised name.
 
-    Poetry's groups count too (config.poetry_groups), under their names (`dev-dependencies`: dev).
+    Each group's requirement strings, its `include-group`s resolved.
     """
-    raw = _document(root).get("dependency-groups")
+    raw = document.get("dependency-groups")
     table = cast("dict[str, object]", raw) if isinstance(raw, dict) else {}
     by_name = {normalized(name): entries for name, entries in table.items()}
 
@@ -57,8 +57,18 @@ def dependency_groups(root: Path) -> dict[str, tuple[str, ...]]:
                     found += resolve(normalized(include), seen | {normalized(include)})
         return tuple(dict.fromkeys(found))
 
-    groups = {name: resolve(name, frozenset({name})) for name in by_name}
-    for name, specs in poetry_groups(_document(root)).items():  # PEP 735's own groups first
+    return {name: resolve(name, frozenset({name})) for name in by_name}
+
+
+def dependency_groups(root: Path) -> dict[str, tuple[str, ...]]:
+    """Each group of root/pyproject.toml.
+
+    Its PEP 735 groups (`pep735_groups`), then Poetry's (config.poetry_groups) under their names
+    (`dev-dependencies`: dev).
+    """
+    document = _document(root)
+    groups = pep735_groups(document)
+    for name, specs in poetry_groups(document).items():  # PEP 735's own groups first
         groups.setdefault(normalized(name), specs)
     return groups
 

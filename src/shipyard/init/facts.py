@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import BaseModel, ConfigDict
 
+from shipyard.config.dependency_groups import pep735_groups, requirement_names
 from shipyard.config.load import PYPROJECT, default_pythons
 from shipyard.config.models import COMPOSE_FILE_NAMES, END_OF_LIFE_PYTHONS, PYTHON_VERSIONS
 from shipyard.config.requirement_files import requirement_files
@@ -131,29 +131,8 @@ def _table(value: object) -> dict[str, Any]:
 
 
 def _names(specs: object) -> tuple[str, ...]:
-    names: list[str] = []
-    for spec in cast("list[object]", specs) if isinstance(specs, list) else []:
-        if isinstance(spec, str):
-            try:
-                names.append(re.sub(r"[-_.]+", "-", Requirement(spec).name).lower())
-            except InvalidRequirement:
-                continue
-    return tuple(names)
-
-
-def _groups(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    raw = _table(document.get("dependency-groups"))
-
-    def resolve(name: str, seen: frozenset[str]) -> tuple[str, ...]:
-        entries = raw.get(name)
-        found = list(_names(entries))
-        for entry in cast("list[object]", entries) if isinstance(entries, list) else []:
-            include = _table(entry).get("include-group")
-            if isinstance(include, str) and include not in seen:
-                found += resolve(include, seen | {include})
-        return tuple(dict.fromkeys(found))
-
-    return {name: resolve(name, frozenset({name})) for name in raw}
+    listed = cast("list[object]", specs) if isinstance(specs, list) else []
+    return requirement_names(tuple(spec for spec in listed if isinstance(spec, str)))
 
 
 def _walk(root: Path) -> list[Path]:
@@ -342,7 +321,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         constraints=constraints,
         dependencies=_names(project.get("dependencies")),
         extras={k: _names(v) for k, v in _table(project.get("optional-dependencies")).items()},
-        groups=_groups(document),
+        groups={name: requirement_names(specs) for name, specs in pep735_groups(document).items()},
         default_groups=tuple(cast("list[str]", default_groups))
         if isinstance(default_groups, list)
         else ("dev",),
