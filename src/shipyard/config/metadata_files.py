@@ -23,7 +23,7 @@ import configparser
 import re
 from typing import TYPE_CHECKING, Any, cast
 
-from shipyard.config.toml_document import toml_document
+from shipyard.config.toml_document import toml_document, toml_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,13 +46,9 @@ def _relative(path: str) -> str:
     return path.strip().removeprefix("./")
 
 
-def _table(value: object) -> dict[str, object]:
-    return cast("dict[str, object]", value) if isinstance(value, dict) else {}
-
-
 def _get(table: object, *keys: str) -> object:
     for key in keys:
-        table = _table(table).get(key)
+        table = toml_table(table).get(key)
     return table
 
 
@@ -62,7 +58,7 @@ def _paths(value: object, key: str = "file") -> list[str]:
         return [value]
     if isinstance(value, list):
         return [item for item in cast("list[object]", value) if isinstance(item, str)]
-    return _paths(_table(value).get(key), key) if _table(value) else []
+    return _paths(toml_table(value).get(key), key) if toml_table(value) else []
 
 
 def _from_pyproject(document: dict[str, Any]) -> list[str]:
@@ -71,16 +67,16 @@ def _from_pyproject(document: dict[str, Any]) -> list[str]:
     found += _paths(_get(project, "license")) if isinstance(_get(project, "license"), dict) else []
     license_files = _get(project, "license-files")
     found += _paths(license_files)
-    older = _table(license_files)  # hatchling before PEP 639: {paths = [...], globs = [...]}
+    older = toml_table(license_files)  # hatchling before PEP 639: {paths = [...], globs = [...]}
     found += _paths(older.get("paths"), "paths") + _paths(older.get("globs"), "globs")
     fragments = _get(document, "tool", "hatch", "metadata", "hooks", "fancy-pypi-readme", "fragments")
     if isinstance(fragments, list):
         found += [p for fragment in cast("list[object]", fragments) for p in _paths(_get(fragment, "path"))]
     found += _paths(_get(document, "tool", "hatch", "version", "path"))
     found += _paths(_get(document, "tool", "pdm", "version", "path"))
-    for key, value in _table(_get(document, "tool", "setuptools", "dynamic")).items():
+    for key, value in toml_table(_get(document, "tool", "setuptools", "dynamic")).items():
         if key == "optional-dependencies":  # {extra = {file = [...]}}
-            found += [p for inner in _table(value).values() for p in _paths(inner)]
+            found += [p for inner in toml_table(value).values() for p in _paths(inner)]
         else:
             found += _paths(value)
     found += _paths(_get(document, "tool", "poetry", "readme"))

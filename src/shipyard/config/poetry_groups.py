@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from packaging.version import InvalidVersion, Version
 
-from shipyard.config.toml_document import toml_document
+from shipyard.config.toml_document import toml_document, toml_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,19 +32,15 @@ OPERATOR_SPACE = re.compile(r"([<>=!~^]+)\s+")
 
 def poetry_groups(document: dict[str, object]) -> dict[str, tuple[str, ...]]:
     """`{group: requirement strings}` of a pyproject's Poetry groups (`dev-dependencies` is `dev`)."""
-    poetry = _table(_table(document.get("tool")).get("poetry"))
+    poetry = toml_table(toml_table(document.get("tool")).get("poetry"))
     groups: dict[str, tuple[str, ...]] = {}
-    legacy = _table(poetry.get("dev-dependencies"))
+    legacy = toml_table(poetry.get("dev-dependencies"))
     if legacy:
         groups["dev"] = _requirements(legacy)
-    for name, group in _table(poetry.get("group")).items():
-        found = _requirements(_table(_table(group).get("dependencies")))
+    for name, group in toml_table(poetry.get("group")).items():
+        found = _requirements(toml_table(toml_table(group).get("dependencies")))
         groups[name] = tuple(dict.fromkeys((*groups.get(name, ()), *found)))
     return groups
-
-
-def _table(value: object) -> dict[str, object]:
-    return cast("dict[str, object]", value) if isinstance(value, dict) else {}
 
 
 def _requirements(dependencies: dict[str, object]) -> tuple[str, ...]:
@@ -59,7 +55,7 @@ def _requirements(dependencies: dict[str, object]) -> tuple[str, ...]:
 
 def requirement(name: str, spec: object) -> str | None:
     """One Poetry dependency as a PEP 508 string; None for a path source (the project's own tree)."""
-    table = _table(spec) or {"version": spec}
+    table = toml_table(spec) or {"version": spec}
     if "path" in table:
         return None
     extras = [str(e) for e in cast("list[object]", table.get("extras") or []) if isinstance(e, str)]
@@ -128,9 +124,9 @@ def poetry_lock_pins(root: Path) -> tuple[str, ...]:
     document = toml_document(root / POETRY_LOCK)
     versions: dict[str, set[str]] = {}
     for package in cast("list[object]", document.get("package") or []):
-        entry = _table(package)
+        entry = toml_table(package)
         name, version = entry.get("name"), entry.get("version")
-        source = _table(entry.get("source")).get("type")
+        source = toml_table(entry.get("source")).get("type")
         if isinstance(name, str) and isinstance(version, str) and source in {None, "legacy"}:
             versions.setdefault(name, set()).add(version)
     return tuple(

@@ -7,7 +7,7 @@ a pyproject.toml that does not parse.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,3 +24,10 @@ def toml_document(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
+
+
+def toml_table(data: object, *keys: str) -> dict[str, Any]:
+    """The table at `keys` below `data` (a TOML document or table), or `{}` where one is missing."""
+    for key in keys:
+        data = cast("dict[str, object]", data).get(key) if isinstance(data, dict) else None
+    return cast("dict[str, Any]", data) if isinstance(data, dict) else {}

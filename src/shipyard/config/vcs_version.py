@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
+
+from shipyard.config.toml_document import toml_table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,10 +44,6 @@ HATCH_VCS = VcsBackend(name="hatch-vcs", override=PRETEND_VERSION)
 VERSIONINGIT = VcsBackend(name="versioningit", override=None)
 
 
-def _table(value: object) -> dict[str, Any]:
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
-
-
 def _requirement_names(requires: object) -> set[str]:
     if not isinstance(requires, list):
         return set()
@@ -60,17 +58,17 @@ def _requirement_names(requires: object) -> set[str]:
 
 def vcs_backend(document: Mapping[str, object]) -> VcsBackend | None:
     """The backend that takes the version from git in this parsed pyproject.toml, or None."""
-    fields = _table(document.get("project")).get("dynamic", [])
+    fields = toml_table(document.get("project")).get("dynamic", [])
     if not isinstance(fields, list) or "version" not in cast("list[object]", fields):
         return None
-    tool = _table(document.get("tool"))
-    build = _table(document.get("build-system"))
+    tool = toml_table(document.get("tool"))
+    build = toml_table(document.get("build-system"))
     backend = build.get("build-backend", "")
     requires = _requirement_names(build.get("requires"))
     if "versioningit" in tool or "versioningit" in requires:
         return VERSIONINGIT
     if isinstance(backend, str) and backend.startswith("hatchling"):
-        source = _table(_table(tool.get("hatch")).get("version")).get("source")
+        source = toml_table(toml_table(tool.get("hatch")).get("version")).get("source")
         return HATCH_VCS if source == "vcs" else None
     if "setuptools_scm" in tool or "setuptools-scm" in requires:
         return SETUPTOOLS_SCM

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from shipyard.config.toml_document import toml_table
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def find_workspace(directory: Path) -> Workspace | None:
     for candidate in (start, *start.parents):
         # a broken pyproject.toml above the project is not the project's: uv would stop there too
         data = _toml(candidate / "pyproject.toml", strict=candidate == start)
-        table = _table(data, "tool", "uv", "workspace")
+        table = toml_table(data, "tool", "uv", "workspace")
         if not table:
             continue
         workspace = _workspace(candidate, data, table)
@@ -159,13 +160,13 @@ def _workspace(root: Path, data: dict[str, object], table: dict[str, object]) ->
 def _members(root: Path, documents: dict[str, dict[str, object]]) -> Workspace:
     """The members of these pyproject documents (by folder), each with the members it depends on."""
     names: dict[str, str] = {
-        canonicalize_name(str(_table(doc, "project").get("name", ""))): path
+        canonicalize_name(str(toml_table(doc, "project").get("name", ""))): path
         for path, doc in documents.items()
-        if _table(doc, "project").get("name")
+        if toml_table(doc, "project").get("name")
     }
     members: list[Member] = []
     for path, doc in documents.items():
-        name = _table(doc, "project").get("name")
+        name = toml_table(doc, "project").get("name")
         if not isinstance(name, str):
             raise ConfigError(
                 f"{root / path / 'pyproject.toml'}: a uv workspace member needs [project].name",
@@ -177,11 +178,11 @@ def _members(root: Path, documents: dict[str, dict[str, object]]) -> Workspace:
 
 
 def _requirement_names(document: dict[str, object]) -> set[str]:
-    project = _table(document, "project")
+    project = toml_table(document, "project")
     lines = _strings(project.get("dependencies"))
-    for extra in _table(project, "optional-dependencies").values():
+    for extra in toml_table(project, "optional-dependencies").values():
         lines += _strings(extra)
-    for group in _table(document, "dependency-groups").values():
+    for group in toml_table(document, "dependency-groups").values():
         lines += _strings(group)  # an include-group table is no requirement: dropped by _strings
     return {name for line in lines if (name := _requirement_name(line))}
 
@@ -202,12 +203,6 @@ def _toml(path: Path, *, strict: bool = True) -> dict[str, object]:
         if not strict:
             return {}
         raise ConfigError(f"{path}: not valid TOML: {exc}", fix="correct the TOML syntax") from exc
-
-
-def _table(data: object, *keys: str) -> dict[str, object]:
-    for key in keys:
-        data = cast("dict[str, object]", data).get(key) if isinstance(data, dict) else None
-    return cast("dict[str, object]", data) if isinstance(data, dict) else {}
 
 
 def _strings(value: object) -> list[str]:

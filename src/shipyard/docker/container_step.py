@@ -15,6 +15,7 @@ import json
 import os
 import posixpath
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -447,9 +448,10 @@ class ContainerRunner:
         emit: Callable[[str], None],
     ) -> None:
         """Every setup command passed: commit the environment, then place the source and inputs."""
+        started = time.monotonic()
         try:
             self._environments.keep(container, plan.key, plan.base)
-            emit(f"environment: kept as {plan.ref}")
+            emit(f"environment: kept as {plan.ref} in {time.monotonic() - started:.1f} s")
         except docker.errors.APIError as exc:  # the run goes on; the next one prepares it again
             emit(f"environment: not kept ({str(exc).splitlines()[0]})")
         self._place(container, stage, step, context, context.files)
@@ -459,12 +461,13 @@ class ContainerRunner:
         self, container: Any, command: Command, context: StepContext, emit: Callable[[str], None]
     ) -> CommandOutcome:
         emit(f"$ {' '.join(command.argv)}")
+        started = time.monotonic()
         stream = self._client.api.attach(container.id, stream=True, logs=True, demux=True)
         container.start()
         tail, stdout = _consume(stream, emit)
         code = int(container.wait().get("StatusCode", 1))
         _save_stdout(command, context, stdout)
-        emit(f"[exit {code}]")
+        emit(_exit_line(code, started))
         return CommandOutcome(
             label=command.label, argv=command.argv, exit_code=code, output_tail="\n".join(tail)
         )
@@ -479,6 +482,7 @@ class ContainerRunner:
         env: dict[str, str],
     ) -> CommandOutcome:
         emit(f"$ {' '.join(command.argv)}")
+        started = time.monotonic()
         exec_id = self._client.api.exec_create(
             container.id, list(command.argv), workdir=step.workdir, environment=env
         )["Id"]
@@ -491,7 +495,7 @@ class ContainerRunner:
         code = self._client.api.exec_inspect(exec_id).get("ExitCode")
         exit_code = 127 if code is None else int(code)
         _save_stdout(command, context, stdout)
-        emit(f"[exit {exit_code}]")
+        emit(_exit_line(exit_code, started))
         return CommandOutcome(
             label=command.label, argv=command.argv, exit_code=exit_code, output_tail="\n".join(tail)
         )
@@ -520,6 +524,11 @@ class _EnvironmentPlan:
 
     def describe(self) -> dict[str, str]:
         return {"environment": "reused" if self.image_id else "prepared", "environment_key": self.key}
+
+
+def _exit_line(code: int, started: float) -> str:
+    """The log's last line of a command: its exit status and how long it took."""
+    return f"[exit {code} after {time.monotonic() - started:.1f} s]"
 
 
 def _remove(container: Any) -> None:

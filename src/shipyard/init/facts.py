@@ -23,6 +23,7 @@ from shipyard.config.dependency_groups import pep735_groups, requirement_names
 from shipyard.config.load import PYPROJECT, default_pythons
 from shipyard.config.models import COMPOSE_FILE_NAMES, END_OF_LIFE_PYTHONS, PYTHON_VERSIONS
 from shipyard.config.requirement_files import requirement_files
+from shipyard.config.toml_document import toml_table
 from shipyard.config.vcs_version import vcs_backend
 from shipyard.errors import ConfigError
 from shipyard.gitinfo import read_git
@@ -126,10 +127,6 @@ class ProjectFacts(BaseModel):
         return None
 
 
-def _table(value: object) -> dict[str, Any]:
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
-
-
 def _names(specs: object) -> tuple[str, ...]:
     listed = cast("list[object]", specs) if isinstance(specs, list) else []
     return requirement_names(tuple(spec for spec in listed if isinstance(spec, str)))
@@ -195,8 +192,8 @@ def _marker_map(lines: list[str]) -> dict[str, str]:
 
 def _pytest_config(root: Path, document: dict[str, Any]) -> tuple[dict[str, str], tuple[str, ...]]:
     """(markers, addopts) from pyproject.toml, pytest.ini, tox.ini or setup.cfg: pytest's own order."""
-    pytest = _table(_table(document.get("tool")).get("pytest"))
-    options = _table(pytest.get("ini_options")) or pytest
+    pytest = toml_table(toml_table(document.get("tool")).get("pytest"))
+    options = toml_table(pytest.get("ini_options")) or pytest
     if options:
         markers = [m for m in cast("list[object]", options.get("markers") or []) if isinstance(m, str)]
         addopts: object = options.get("addopts") or []
@@ -213,7 +210,7 @@ def _pytest_config(root: Path, document: dict[str, Any]) -> tuple[dict[str, str]
 
 
 def _fail_under(root: Path, document: dict[str, Any], addopts: tuple[str, ...]) -> float | None:
-    report = _table(_table(_table(document.get("tool")).get("coverage")).get("report"))
+    report = toml_table(toml_table(toml_table(document.get("tool")).get("coverage")).get("report"))
     value: object = report.get("fail_under")
     for name, section in (
         (".coveragerc", "report"),
@@ -245,7 +242,7 @@ def _github_repository(root: Path) -> str | None:
 
 
 def _workspace(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
-    workspace = _table(_table(_table(document.get("tool")).get("uv")).get("workspace"))
+    workspace = toml_table(toml_table(toml_table(document.get("tool")).get("uv")).get("workspace"))
     members: list[str] = []
     for pattern in cast("list[object]", workspace.get("members") or []):
         if isinstance(pattern, str):
@@ -282,8 +279,8 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: not valid TOML: {exc}", fix="correct the TOML syntax") from exc
-    project = _table(document.get("project"))
-    tool = _table(document.get("tool"))
+    project = toml_table(document.get("project"))
+    tool = toml_table(document.get("tool"))
     requires_python = project.get("requires-python")
     matrix, end_of_life = _matrix(requires_python, pyproject)
     files = _walk(root)
@@ -306,12 +303,12 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
     constraints = next(
         (str(p.relative_to(root)) for pat in CONSTRAINT_FILES for p in sorted(root.glob(pat))), None
     )
-    default_groups = _table(tool.get("uv")).get("default-groups", ["dev"])
+    default_groups = toml_table(tool.get("uv")).get("default-groups", ["dev"])
     tests_dir = next((d for d in ("tests", "test") if (root / d).is_dir()), None)
     return ProjectFacts(
         root=root,
         name=name if isinstance(name, str) else root.name,
-        build_backend=_table(document.get("build-system")).get("build-backend"),
+        build_backend=toml_table(document.get("build-system")).get("build-backend"),
         requires_python=requires_python if isinstance(requires_python, str) else None,
         matrix=matrix,
         end_of_life_only=end_of_life,
@@ -320,7 +317,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         pytest_requirement_files=with_pytest,
         constraints=constraints,
         dependencies=_names(project.get("dependencies")),
-        extras={k: _names(v) for k, v in _table(project.get("optional-dependencies")).items()},
+        extras={k: _names(v) for k, v in toml_table(project.get("optional-dependencies")).items()},
         groups={name: requirement_names(specs) for name, specs in pep735_groups(document).items()},
         default_groups=tuple(cast("list[str]", default_groups))
         if isinstance(default_groups, list)

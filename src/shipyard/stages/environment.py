@@ -15,6 +15,8 @@ import posixpath
 import sys
 from typing import TYPE_CHECKING, cast
 
+from shipyard.config.toml_document import toml_table
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -146,23 +148,17 @@ def _toml(path: Path) -> dict[str, object]:
         return {}
 
 
-def _table(data: object, *keys: str) -> dict[str, object]:
-    for key in keys:
-        data = cast("dict[str, object]", data).get(key) if isinstance(data, dict) else None
-    return cast("dict[str, object]", data) if isinstance(data, dict) else {}
-
-
 def _strings(value: object) -> list[str]:
     return [str(v) for v in cast("list[object]", value)] if isinstance(value, list) else []
 
 
 def _dynamic_dependencies(data: dict[str, object]) -> bool:
-    dynamic = _strings(_table(data, "project").get("dynamic"))
+    dynamic = _strings(toml_table(data, "project").get("dynamic"))
     return bool({"dependencies", "optional-dependencies"} & set(dynamic))
 
 
 def _members(root: Path, data: dict[str, object]) -> list[str]:
-    workspace = _table(data, "tool", "uv", "workspace")
+    workspace = toml_table(data, "tool", "uv", "workspace")
     excluded = {
         str(p.relative_to(root)) for pattern in _strings(workspace.get("exclude")) for p in root.glob(pattern)
     }
@@ -174,8 +170,8 @@ def _members(root: Path, data: dict[str, object]) -> list[str]:
 
 def _path_sources(root: Path, data: dict[str, object]) -> list[str]:
     found: list[str] = []
-    for source in _table(data, "tool", "uv", "sources").values():
-        path = _table({"s": source}, "s").get("path")
+    for source in toml_table(data, "tool", "uv", "sources").values():
+        path = toml_table({"s": source}, "s").get("path")
         if isinstance(path, str) and (root / path).resolve().is_relative_to(root.resolve()):
             found.append(str((root / path).resolve().relative_to(root.resolve())))
     return found
