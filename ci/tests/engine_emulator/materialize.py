@@ -1,11 +1,17 @@
 """Run lazy chains on the Docker Engine, once each per session.
 
-A container's state is an image plus the config the engine keeps beside its rootfs (env, workdir,
-user, mounts; core/container.go `Container`). Filesystem operations copy into a stopped container
-and commit it; an exec runs the command in a new container from the current image with the
-mounts, then commits (mounted caches, secrets and temp directories are mounts, so they are in no
-committed layer, as in the engine, core/container_exec.go). Results are kept by chain, so equal
-chains run once (the engine caches by content).
+A container's state is a rootfs plus the config the engine keeps beside it (env, workdir, user,
+mounts; core/container.go `Container`). An exec runs the command in a new container created from
+the current rootfs with the mounts (mounted caches, secrets and temp directories are mounts, so
+they are in no layer, as in the engine, core/container_exec.go). Results are kept by chain, so
+equal chains run once (the engine caches by content).
+
+The rootfs is materialized lazily, because `docker commit` is the costly part here (a second or
+two each on the containerd store): a state is an image, plus the stopped container an exec ran
+in (`holder`), plus files written on top (`pending`, staged on the host). An exec copies the
+pending files into its own container before it starts; the holder is committed only when a later
+exec, service or archive starts from it, so the last exec of a chain, read by its outputs,
+is never committed, and a file write costs no commit at all.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ import os
 import posixpath
 import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,6 +37,12 @@ from shipyard.oci.index import Platform
 
 RMI_JOBS = 8
 """Images removed at once when a session closes."""
+REMOVE_IMAGES = """
+docker images -q --filter "label=$1" | sort -u | xargs -r -n 1 -P "$2" docker rmi -f
+docker images -q --filter "label=$1" | sort -u | xargs -r docker rmi -f
+"""
+"""One `docker rmi` per image, several at once, then one call for what the first pass left (an
+image another one still needed)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,10 @@ class State:
     """Service bindings: alias and service (core/container.go `Container.Services`)."""
     healthcheck: bool = False
     """Whether the image config has a Docker HEALTHCHECK."""
+    holder: str = ""
+    """A stopped container whose rootfs is this state's (an exec's), not committed yet."""
+    pending: tuple[str, ...] = ()
+    """Host directories, in order, whose files go on top of the rootfs (withFile, withDirectory...)."""
 
     def with_env(self, name: str, value: str) -> State:
         return replace(self, env=(*((k, v) for k, v in self.env if k != name), (name, value)))
@@ -135,6 +151,31 @@ class Materializer:
         """Pinned references served by a seeded stand-in."""
         self.services = Services(self)
 
+    def image_of(self, state: State) -> str:
+        """An image of the state's rootfs: the holder committed, the pending files copied on top."""
+        if not state.holder and not state.pending:
+            return state.image
+        key = ("img", state.image, state.holder, state.pending)
+        return self._once(key, lambda: self._image_of(state))  # type: ignore[return-value]
+
+    def _image_of(self, state: State) -> str:
+        image = state.image
+        if state.holder:
+            image = docker("commit", "--change", f"LABEL {self.label}", state.holder).stdout.strip()
+        if not state.pending:
+            return image
+        created = self._create(replace(state, image=image, holder="", pending=()))
+        try:
+            self._copy_pending(created, state.pending)
+            return docker("commit", "--change", f"LABEL {self.label}", created).stdout.strip()
+        finally:
+            docker("rm", "-f", created, check=False)
+
+    @staticmethod
+    def _copy_pending(container: str, pending: tuple[str, ...]) -> None:
+        for staging in pending:
+            docker("cp", "-a", f"{staging}/.", f"{container}:/")
+
     def _new_dir(self) -> Path:
         with self._guard:
             self._count += 1
@@ -153,7 +194,8 @@ class Materializer:
             return self._done[key]
 
     def close(self) -> None:
-        """Remove the scratch files and every container, network, volume and image the session made."""
+        """Remove the scratch files and every container, network and volume the session made; its
+        images go in the background (see `remove_images`)."""
         shutil.rmtree(self.scratch, ignore_errors=True)
         listed = docker("ps", "-aq", "--filter", f"label={self.label}", check=False).stdout.split()
         if listed:
@@ -162,16 +204,7 @@ class Materializer:
         volumes = docker("volume", "ls", "-q", "--filter", f"label={self.label}", check=False).stdout.split()
         if volumes:
             docker("volume", "rm", "-f", *volumes, check=False)
-        # One `docker rmi` per image, several at once: the daemon removes images one after another
-        # within a call, seconds each, mostly waiting (12 images: 43 s in one call, 10 s this way).
-        # What a first pass leaves (an image another one still needed) goes in a last call.
-        listing = ("images", "-q", "--filter", f"label={self.label}")
-        images = list(dict.fromkeys(docker(*listing, check=False).stdout.split()))
-        with ThreadPoolExecutor(max_workers=RMI_JOBS) as pool:
-            list(pool.map(lambda image: docker("rmi", "-f", image, check=False), images))
-        left = list(dict.fromkeys(docker(*listing, check=False).stdout.split()))
-        if left:
-            docker("rmi", "-f", *left, check=False)
+        remove_images(self.label)
 
     # ------------------------------------------------------------------ directories and files
 
@@ -232,7 +265,10 @@ class Materializer:
     def _copy_out(self, ctr: Container, path: str, dest: Path, *, directory: bool) -> None:
         state = self.container(ctr)
         absolute = _absolute(state.workdir, path)
-        created = self._create(state)
+        # the holder itself when nothing is pending and no mount covers the path (`docker cp`
+        # would read through a stopped container's volumes, which are in no rootfs)
+        direct = state.holder and not state.pending and not _under_mount(absolute, state.mounts)
+        created = state.holder if direct else self._create(state)
         try:
             if directory:
                 dest.mkdir(parents=True, exist_ok=True)
@@ -242,7 +278,8 @@ class Materializer:
             if done.returncode != 0:
                 raise EmulatorError(f"{path}: no such file or directory")
         finally:
-            docker("rm", "-f", created, check=False)
+            if not direct:
+                docker("rm", "-f", created, check=False)
 
     # ------------------------------------------------------------------ containers
 
@@ -332,8 +369,8 @@ class Materializer:
 
     def _tarball(self, value: Container, *, docker_media: bool) -> Path:
         state = self.container(value)
-        image = state.image
-        stored = self._from(state.image, state.platform)
+        image = self.image_of(state)
+        stored = self._from(image, state.platform)
         if (stored.labels, stored.entrypoint, stored.cmd) != (state.labels, state.entrypoint, state.cmd):
             image = self._commit_config(state)
         out = self._new_dir()
@@ -360,7 +397,7 @@ class Materializer:
             *platform,
             "--entrypoint",
             "",
-            state.image,
+            self.image_of(state),
             *(state.cmd or ("/",)),
         ).stdout.strip()
         changes = [f"LABEL {k}={json.dumps(v)}" for k, v in state.labels]
@@ -444,15 +481,14 @@ class Materializer:
         return replace(state, mounts=(*(m for m in state.mounts if m.path != mount.path), mount))
 
     def _create(self, state: State, *argv: str) -> str:
+        """A stopped container of the state's rootfs (pending files copied in)."""
         platform = ["--platform", state.platform] if state.platform else []
-        return docker(
-            "create", "--label", self.label, *platform, "--entrypoint", "/", state.image, *argv
+        image = self.image_of(replace(state, pending=()))
+        created = docker(
+            "create", "--label", self.label, *platform, "--entrypoint", "/", image, *argv
         ).stdout.strip()
-
-    def _commit(self, container: str, state: State) -> State:
-        image = docker("commit", "--change", f"LABEL {self.label}", container).stdout.strip()
-        docker("rm", "-f", container, check=False)
-        return replace(state, image=image)
+        self._copy_pending(created, state.pending)
+        return created
 
     def _place(self, op: Op, target: Path) -> None:
         """Write what a withNewFile / withFile / withDirectory puts at `target` (a host path)."""
@@ -479,9 +515,7 @@ class Materializer:
         staging = self._new_dir()
         target = _absolute(state.workdir, str(op.arg("path")))
         self._place(op, staging / target.lstrip("/"))
-        created = self._create(state)
-        docker("cp", "-a", f"{staging}/.", f"{created}:/")
-        return self._commit(created, state)
+        return replace(state, pending=(*state.pending, str(staging)))
 
     def _exec(self, state: State, op: Op) -> State:  # noqa: C901 - the engine's exec, step by step
         argv = tuple(str(a) for a in _strings(op.arg("args")))
@@ -506,24 +540,26 @@ class Materializer:
         for mount in state.mounts:
             flags += self.mount_flags(mount)
         name = f"shipyard-emu-{uuid.uuid4().hex[:12]}"
+        base = self.image_of(replace(state, pending=()))
         # core/container_exec.go: the exec starts its bound services first (Services.StartBindings)
         with self.services.bound(state.bindings) as hosts:
             flags += [f"--add-host={host}:{ip}" for host, ip in hosts]
-            done = docker(
-                "run",
+            made = docker(
+                "create",
                 "--name",
                 name,
                 *flags,
                 "--entrypoint",
                 argv[0],
-                state.image,
+                base,
                 *argv[1:],
                 env=env,
                 check=False,
             )
-        exists = docker("inspect", "--format", "{{.Id}}", name, check=False)
-        if exists.returncode != 0:
-            raise EmulatorError(f"exec {argv[0]} could not start: {done.stderr.strip()[-300:]}")
+            if made.returncode != 0:
+                raise EmulatorError(f"exec {argv[0]} could not start: {made.stderr.strip()[-300:]}")
+            self._copy_pending(name, state.pending)
+            done = docker("start", "--attach", name, check=False)
         result = ExecResult(argv=argv, exit_code=done.returncode, stdout=done.stdout, stderr=done.stderr)
         redirect = op.arg("redirectStdout")
         if redirect:
@@ -534,7 +570,7 @@ class Materializer:
             placed.write_text(done.stdout, encoding="utf-8")
             docker("cp", "-a", f"{staging}/.", f"{name}:/")
             result = replace(result, stdout="")
-        committed = self._commit(name, replace(state, last=result))
+        committed = replace(state, image=base, holder=name, pending=(), last=result)
         expect = str(op.arg("expect") or "SUCCESS")
         if expect == "SUCCESS" and result.exit_code != 0:
             # core/exec_error.go ExecError.Extensions: what the SDK turns into dagger.ExecError
@@ -589,3 +625,30 @@ def _strings(value: object) -> tuple[str, ...]:
         return (value,)
     assert isinstance(value, tuple)
     return tuple(str(v) for v in value)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+
+
+def remove_images(label: str) -> None:
+    """Remove the images labelled `label` in a detached process: nothing waits for it.
+
+    The daemon removes an image in seconds (containerd's store: its snapshots and content), one
+    after another: a session's dozens of images took a minute at every close, which no test
+    reads. Images are never shared between sessions (each carries its session's label), so the
+    next session does not wait for them either.
+    """
+    subprocess.Popen(
+        ["sh", "-c", REMOVE_IMAGES, "remove-images", label, str(RMI_JOBS)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _under_mount(path: str, mounts: tuple[Mount, ...]) -> bool:
+    """Whether a mount covers `path` or lies below it."""
+    return any(
+        path == m.path
+        or path.startswith(m.path.rstrip("/") + "/")
+        or m.path.startswith(path.rstrip("/") + "/")
+        for m in mounts
+    )

@@ -213,7 +213,18 @@ class Services:
             flags += ["-e", key]
         for mount in state.mounts:
             flags += self._run.mount_flags(mount)
-        docker("run", "-d", "--name", name, *flags, "--entrypoint", argv[0], state.image, *argv[1:], env=env)
+        docker(
+            "run",
+            "-d",
+            "--name",
+            name,
+            *flags,
+            "--entrypoint",
+            argv[0],
+            self._run.image_of(state),
+            *argv[1:],
+            env=env,
+        )
         address = "{{(index .NetworkSettings.Networks " + f'"{network}"' + ").IPAddress}}"
         ip = docker("inspect", "--format", address, name).stdout.strip()
         running = Running(name, host, ip, explicit, 0 if explicit else 1, tuple(needs))
