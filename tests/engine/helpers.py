@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -213,3 +214,35 @@ def stage_message(stage: dict[str, object]) -> str:
     """A stage entry of summary.json as its gate's message: the summary, then each detail."""
     details = cast("list[object]", stage.get("details") or [])
     return "\n".join([str(stage["summary"]), *map(str, details)])
+
+
+def new_run_id() -> str:
+    """A run id of our own, so leftovers of this test can be told from other runs on the engine."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def leftovers(run_id: str) -> list[str]:
+    """Containers, networks and volumes of this run's compose projects still on the engine."""
+    found: list[str] = []
+    for kind in ("container", "network", "volume"):
+        listed = subprocess.run(
+            [
+                "docker",
+                kind,
+                "ls",
+                *(["--all"] if kind == "container" else []),
+                "--filter",
+                "label=com.docker.compose.project",
+                "--format",
+                "{{.Labels}}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found += [
+            f"{kind}: {line}"
+            for line in listed.stdout.splitlines()
+            if f"com.docker.compose.project=shipyard-{run_id}-" in line
+        ]
+    return found

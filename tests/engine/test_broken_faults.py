@@ -16,6 +16,8 @@ from tests.engine.helpers import (
     NEEDS_DB,
     STAGES_FOR,
     broken_with,
+    leftovers,
+    new_run_id,
     shipyard,
     stage_message,
     summary,
@@ -62,7 +64,8 @@ def test_fault_fails_exactly_its_gate_naming_it_and_writes_every_report(fault: s
     listed = FAULTS[fault]
     args, gate_ids = STAGES_FOR[fault]
     project = broken_with(fault, tmp_path)
-    done = shipyard("run", "--source", str(project), "--json", *args)
+    run_id = new_run_id()
+    done = shipyard("run", "--source", str(project), "--json", *args, env={"SHIPYARD_RUN_ID": run_id})
     stages = summary(project)
     assert done.returncode == 1, f"exit {done.returncode}: {done.stderr[-2000:]}"
     for sid in gate_ids:
@@ -72,6 +75,12 @@ def test_fault_fails_exactly_its_gate_naming_it_and_writes_every_report(fault: s
         )
     assert_green_or_skipped_with_reason(stages, set(stages) - set(gate_ids))
     assert_every_report(project, stages)
+    if "compose" in gate_ids:  # a stack that failed keeps its logs, within the configured timeout
+        compose = stages["compose"]
+        assert "service 'app' is unhealthy" in str(compose["summary"]), compose
+        assert float(str(compose["seconds"])) < 60 + 30, "took longer than the configured timeout allows"
+        assert "app-1" in (project / ".shipyard/out/compose/compose-logs.txt").read_text()
+        assert leftovers(run_id) == []
 
 
 def test_vulnerable_needs_a_trivy_db_so_its_vuln_parts_are_skipped_never_passed(tmp_path: Path) -> None:
