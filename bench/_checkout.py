@@ -26,6 +26,21 @@ def git_copy(example: str, into: Path) -> Path:
     return target
 
 
+ADDED_DEPENDENCY = "six>=1.16"
+"""What the dependency-change scenario adds: small, pure Python, on PyPI for every version tested."""
+
+
+def add_dependency(project: Path) -> None:
+    """A real dependency change: `uv add` a package to pyproject.toml and uv.lock (resolved on PyPI).
+
+    Not a comment appended to the lock: that changes nothing an installer reads, and shipyard
+    keeps the environment across it (stages.environment.content_digest).
+    """
+    subprocess.run(
+        ["uv", "add", "--no-sync", "--quiet", "--project", str(project), ADDED_DEPENDENCY], check=True
+    )
+
+
 def remove_cache_volumes(namespace: str) -> None:
     """Remove the cache volumes of a benchmark's SHIPYARD_CACHE_NAMESPACE (real runs' caches stay)."""
     listed = subprocess.run(

@@ -1,7 +1,7 @@
 """Compare shipyard's Docker executor with a hand-written docker script and with nox, on one example.
 
-One run, side by side, five scenarios each (cold, warm no-op, one-file change in src/, a lock
-edit, a docs-only change), the same work:
+One run, side by side, five scenarios each (cold, warm no-op, one-file change in src/, a dependency
+added to pyproject.toml and the lock, a docs-only change), the same work:
 ruff check + ruff format --check, and pytest with coverage on Python 3.10-3.13.
 
 - shipyard: `shipyard run lint test` (Docker executor, --jobs its default: the cores; cold = cache
@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _checkout import REPO, git_copy, remove_cache_volumes
+from _checkout import REPO, add_dependency, git_copy, remove_cache_volumes
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 NOX_VERSION = "2026.10.20"
@@ -95,9 +95,8 @@ def _change_one_file(project: Path) -> None:
 
 
 def _change_dependencies(project: Path) -> None:
-    """A lock edit that keeps it valid for `uv sync --locked` (every lock-reading setup re-runs)."""
-    lock = project / "uv.lock"
-    lock.write_text(lock.read_text() + "\n# bench: dependency change\n")
+    """A dependency added to pyproject.toml and the lock (every setup that reads them re-runs)."""
+    add_dependency(project)
 
 
 def _change_docs(project: Path) -> None:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _checkout import REPO, git_copy, remove_cache_volumes
+from _checkout import REPO, add_dependency, git_copy, remove_cache_volumes
 
 
 def _run(project: Path, *args: str, namespace: str) -> dict[str, object]:
@@ -69,8 +69,7 @@ def main() -> int:
             source = next(p for p in sorted((project / "src").rglob("*.py")) if p.name != "__init__.py")
             source.write_text(source.read_text().rstrip("\n") + "\n\n\nBENCH_ONE_FILE_CHANGE = 1\n")
             results["one-file change"] = _run(project, *stages, namespace=namespace)
-            lock = project / "uv.lock"
-            lock.write_text(lock.read_text() + "\n# bench: dependency change\n")
+            add_dependency(project)
             results["dependency change"] = _run(project, *stages, namespace=namespace)
             (project / "docs").mkdir(exist_ok=True)
             (project / "docs" / "bench.md").write_text("# notes\n")

@@ -26,7 +26,7 @@ from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files
 from shipyard.docker.environments import EnvironmentStore, repository
 from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
-from shipyard.stages.environment import environment_key
+from shipyard.stages.environment import environment_key, read_files
 from shipyard.stages.outcome import CommandOutcome, StageOutcome
 from shipyard.stages.spec import LOG_FILE, OUTDIR, TAIL_LINES, TOOLS_DIR
 
@@ -434,7 +434,7 @@ class ContainerRunner:
         reads = tuple(path for path in environment.reads if path in selected)
         base = self._images.resolve(step.image, step.platform).id
         tool_ids = {tool.image: self._images.resolve(tool.image).id for tool in step.tools}
-        files = {path: (context.root / path).read_bytes() for path in reads}
+        files = read_files(context.root, reads)
         key = environment_key(step, image_id=base, tool_ids=tool_ids, files=files)
         return _EnvironmentPlan(key=key, base=base, reads=reads, image_id=self._environments.find(key, base))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import sys
 from typing import TYPE_CHECKING, cast
 
@@ -29,13 +30,15 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
     from shipyard.stages.spec import ContainerStep
 
-KEY_VERSION = "shipyard-environment/1"
+KEY_VERSION = "shipyard-environment/2"
 """Changes whenever the key's recipe changes, so an older kept environment is never taken for a newer."""
 UV_FILES = ("pyproject.toml", "uv.lock", "uv.toml")
 """What `uv sync --locked --no-install-workspace` reads at the root."""
 LOCAL_REQUIREMENT = ("-e", "--editable", ".", "/", "file:", "~")
 """Requirement lines that point into the local tree: such a setup needs the source, so no split."""
 NESTED = ("-r", "--requirement", "-c", "--constraint")
+_COMMENT = re.compile(r"(^|\s)#.*$")
+"""A requirements file's comment (pip: `#` at the start of a line or after whitespace; `#egg=` is not one)."""
 
 
 def uv_reads(project: Project) -> tuple[str, ...] | None:
@@ -112,9 +115,10 @@ def environment_key(
 
     Over: the base image's ID (never its tag), the platform, the setup commands, the environment
     variables the setup runs with (not `later_env`) and the workdir, each tool's pinned reference
-    and the ID of the image it came from, and the bytes of every file the setup reads. `files`
-    holds those bytes by path; a file the setup reads that the project lacks counts as absent
-    (creating it changes the key).
+    and the ID of the image it came from, and what every file the setup reads says (`content_digest`:
+    a comment or a reformatting changes nothing the installer sees, so it keeps the environment).
+    `files` holds those bytes by path; a file the setup reads that the project lacks counts as
+    absent (creating it changes the key).
     """
     environment = step.environment
     if environment is None:
@@ -129,11 +133,35 @@ def environment_key(
         "setup": [[c.label, c.may_fail, c.stdout, *c.argv] for c in step.setup_commands],
         "tools": sorted([t.tool, t.image, t.source, t.dest, tool_ids.get(t.image, "")] for t in step.tools),
         "files": {
-            path: hashlib.sha256(files[path]).hexdigest() if path in files else None
-            for path in environment.reads
+            path: content_digest(path, files[path]) if path in files else None for path in environment.reads
         },
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def content_digest(path: str, data: bytes) -> str:
+    """The digest of what a file the setup reads means to its installer.
+
+    A TOML file (pyproject.toml, uv.lock, poetry.lock, uv.toml) by its parsed value; a requirements
+    or constraints file by its lines without comments and blank lines (pip's rule: `#` at the
+    start or after whitespace); anything else, or a file that does not parse, by its bytes.
+    """
+    name = posixpath.basename(path)
+    if name.endswith((".toml", ".lock")):
+        try:
+            value = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return hashlib.sha256(data).hexdigest()
+        canonical = json.dumps(value, sort_keys=True, default=str).encode()
+        return "toml:" + hashlib.sha256(canonical).hexdigest()
+    if name.endswith((".txt", ".in")):
+        try:
+            lines = [_COMMENT.sub("", line).strip() for line in data.decode("utf-8").splitlines()]
+        except UnicodeDecodeError:
+            return hashlib.sha256(data).hexdigest()
+        kept = "\n".join(line for line in lines if line).encode()
+        return "lines:" + hashlib.sha256(kept).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_files(root: Path, reads: tuple[str, ...]) -> dict[str, bytes]:

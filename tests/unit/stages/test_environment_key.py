@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shipyard.config.load import load_project
 from shipyard.plan.version import ProjectVersion
-from shipyard.stages.environment import environment_key, read_files
+from shipyard.stages.environment import content_digest, environment_key, read_files
 from shipyard.stages.spec import Command, ContainerStep
 from shipyard.stages.test import test_stage as make_test_stage
 
@@ -85,3 +85,29 @@ def test_the_version_a_leg_builds_the_project_as_is_set_after_the_setup_and_is_n
     assert _key(one) == _key(two) == _key()
     # a variable the setup does read still changes the key
     assert _key(replace(one, env={**one.env, "UV_INDEX_URL": "https://mirror.example/simple"})) != _key()
+
+
+def test_a_comment_or_a_reformatting_of_what_the_setup_reads_keeps_the_environment() -> None:
+    lock = (WEBAPP.root / "uv.lock").read_bytes()
+    pyproject = (WEBAPP.root / "pyproject.toml").read_bytes()
+    assert _key(uv_lock=lock + b"\n# a comment\n") == _key()
+    assert _key(pyproject_toml=pyproject.replace(b" = ", b"=") + b"\n\n# notes\n") == _key()
+    assert _key(uv_lock=lock.replace(b'version = "', b'version = "9', 1)) != _key(), "a value changed"
+
+
+def test_what_each_kind_of_file_is_compared_by() -> None:
+    plain = b"httpx>=0.27\npytest  # the runner\n"
+    assert content_digest("requirements.txt", plain) == content_digest(
+        "requirements.txt", b"# tools\n\nhttpx>=0.27\n  pytest\n"
+    )
+    assert content_digest("requirements.txt", plain) != content_digest(
+        "requirements.txt", b"httpx>=0.28\npytest\n"
+    )
+    egg = b"git+https://example.invalid/a.git#egg=a\n"  # no whitespace before `#`: not a comment
+    assert content_digest("requirements.txt", egg) != content_digest(
+        "requirements.txt", b"git+https://example.invalid/a.git\n"
+    )
+    broken = b"[project\nname = 'x'\n"  # not TOML: compared by its bytes, so any edit counts
+    assert content_digest("pyproject.toml", broken) != content_digest("pyproject.toml", broken + b"# x\n")
+    assert content_digest("uv.lock", b"\xff\xfe") != content_digest("uv.lock", b"\xff")
+    assert content_digest("setup.cfg", b"[a]\n") != content_digest("setup.cfg", b"[a]\n# x\n")
