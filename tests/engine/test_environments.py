@@ -98,9 +98,16 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         ]
         assert "/venv/bin/pytest" in docker("run", "--rm", "--entrypoint", "ls", image, "/venv/bin/pytest")
 
-        for name in ("uv.lock", "pyproject.toml"):  # every file the setup reads
+        reused = run_leg(project, env)
+        for name in ("uv.lock", "pyproject.toml"):  # every file the setup reads: a comment changes nothing
             (project / name).write_text((project / name).read_text() + "\n# edited\n")
-            assert run_leg(project, env)[0] == "prepared", name
+            assert run_leg(project, env) == reused, name
+        # a value of pyproject.toml the installer reads, then a dependency added (pyproject and lock)
+        pyproject.write_text(pyproject.read_text() + "\n[tool.envtest]\nedited = true\n")
+        assert run_leg(project, env)[0] == "prepared"
+        add = ["uv", "add", "--no-sync", "--quiet", "--project", str(project), "six>=1.16"]
+        subprocess.run(add, check=True, capture_output=True)
+        assert run_leg(project, env)[0] == "prepared"
         # the same tag on another image (a new base digest) rebuilds too
         holder = docker("create", f"{base}:3.12", "true")
         docker("commit", holder, f"{base}:3.12")
