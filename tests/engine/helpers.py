@@ -222,27 +222,18 @@ def new_run_id() -> str:
 
 
 def leftovers(run_id: str) -> list[str]:
-    """Containers, networks and volumes of this run's compose projects still on the engine."""
+    """Containers and networks with the run's label; containers, networks, volumes of its compose projects."""
     found: list[str] = []
     for kind in ("container", "network", "volume"):
         listed = subprocess.run(
-            [
-                "docker",
-                kind,
-                "ls",
-                *(["--all"] if kind == "container" else []),
-                "--filter",
-                "label=com.docker.compose.project",
-                "--format",
-                "{{.Labels}}",
-            ],
+            ["docker", kind, "ls", *(["--all"] if kind == "container" else []), "--format", "{{.Labels}}"],
             capture_output=True,
             text=True,
             check=True,
         )
         found += [
-            f"{kind}: {line}"
+            f"{kind}: {line[:120]}"
             for line in listed.stdout.splitlines()
-            if f"com.docker.compose.project=shipyard-{run_id}-" in line
+            if f"dev.shipyard.run={run_id}" in line or f"com.docker.compose.project=shipyard-{run_id}" in line
         ]
     return found

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.engine.engine_endpoints import OLD_API, closed_port, old_engine, tls_listener
-from tests.engine.helpers import AUTH_REGISTRY, EXAMPLES, REPO, RegistryProxy, git_copy, shipyard
+from tests.engine.helpers import AUTH_REGISTRY, EXAMPLES, REPO, RegistryProxy, git_copy, leftovers, shipyard
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
@@ -122,24 +122,6 @@ def run(
         env={"SHIPYARD_RUN_ID": run_id, **(env or {})},
     )
     return Run(done=done, out=out or project / ".shipyard" / "out", run_id=run_id)
-
-
-def leftovers(run_id: str) -> list[str]:
-    """Containers and networks with the run's label; containers, networks, volumes of its compose projects."""
-    found: list[str] = []
-    for kind in ("container", "network", "volume"):
-        listed = subprocess.run(
-            ["docker", kind, "ls", *(["--all"] if kind == "container" else []), "--format", "{{.Labels}}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        found += [
-            f"{kind}: {line[:120]}"
-            for line in listed.stdout.splitlines()
-            if f"dev.shipyard.run={run_id}" in line or f"com.docker.compose.project=shipyard-{run_id}" in line
-        ]
-    return found
 
 
 def one_line_error(run: Run, code: int) -> bool:
