@@ -50,13 +50,5 @@ def remove_cache_volumes(namespace: str) -> None:
         check=True,
     )
     names = [n for n in listed.stdout.split() if n.endswith(f"-{namespace}")]
-    if names:
+    if names:  # its caches, tools and prepared environments
         subprocess.run(["docker", "volume", "rm", "--force", *names], capture_output=True, check=False)
-    images = subprocess.run(
-        ["docker", "images", f"shipyard-env-{namespace}", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    if images:  # the namespace's prepared environments
-        subprocess.run(["docker", "rmi", "--force", *images], capture_output=True, check=False)

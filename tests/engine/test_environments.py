@@ -2,8 +2,8 @@
 
 One webapp leg (Python 3.12) run again and again in a namespace of its own: each file the setup
 reads, and the base image's ID, change the key and rebuild; a setup killed half-way leaves
-nothing to reuse; the kept image holds the lock files and the venv, not the source; `shipyard
-cache prune --all` removes it.
+nothing to reuse and no volume behind; the kept volume holds the venv and coverage, not the
+source; `shipyard cache prune` evicts the oldest past SHIPYARD_ENV_MAX, `--all` every one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shipyard.docker.environments import KEY_LABEL
+from shipyard.docker.environments import KEY_LABEL, NAMESPACE_LABEL, ROLE_LABEL
 from tests.engine.helpers import git_copy, shipyard
 
 if TYPE_CHECKING:
@@ -35,12 +35,24 @@ def docker(*args: str) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def kept(namespace: str) -> list[str]:
-    """The environment keys the engine holds in this namespace."""
+def env_volumes(namespace: str, role: str, template: str = "{{.Name}}") -> list[str]:
+    """The environment volumes of a role (`mark`, `data`) in this namespace."""
     listed = docker(
-        "images", f"shipyard-env-{namespace}", "--filter", f"label={KEY_LABEL}", "--format", "{{.Tag}}"
+        "volume",
+        "ls",
+        "--filter",
+        f"label={ROLE_LABEL}={role}",
+        "--filter",
+        f"label={NAMESPACE_LABEL}={namespace}",
+        "--format",
+        template,
     )
     return sorted(line for line in listed.splitlines() if line)
+
+
+def kept(namespace: str) -> list[str]:
+    """The environment keys the engine holds (marks) in this namespace."""
+    return env_volumes(namespace, "mark", f'{{{{.Label "{KEY_LABEL}"}}}}')
 
 
 def _in_setup(run_id: str) -> str:
@@ -85,18 +97,19 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         running.wait(timeout=60)
         assert "environment: kept" not in (project / ".shipyard" / "out" / LEG / "log.txt").read_text()
         assert kept(namespace) == []
+        assert env_volumes(namespace, "data") == []  # what the killed setup wrote went with its container
 
         assert run_leg(project, env)[0] == "prepared"
         first = kept(namespace)
         assert len(first) == 1
         assert run_leg(project, env) == ("reused", f"shipyard-env-{namespace}:{first[0][:12]}")
-        image = f"shipyard-env-{namespace}:{first[0]}"
-        # the kept image holds the setup's own files, never the source (src/, tests/)
-        assert docker("run", "--rm", "--entrypoint", "ls", image, "/src").split() == [
-            "pyproject.toml",
-            "uv.lock",
-        ]
-        assert "/venv/bin/pytest" in docker("run", "--rm", "--entrypoint", "ls", image, "/venv/bin/pytest")
+        (data,) = env_volumes(namespace, "data")
+        # the kept volume holds the directories the setup wrote, never the source (src/, tests/)
+        mount = f"{data}:/kept:ro"
+        listing = docker("run", "--rm", "-v", mount, f"{base}:3.12", "find", "/kept", "-maxdepth", "4")
+        assert "/kept/root/venv/bin/pytest" in listing.split(), listing
+        assert "/kept/root/opt/shipyard/coverage" in listing.split(), listing
+        assert not [line for line in listing.split() if "/src" in line or "/tests" in line], listing
 
         reused = run_leg(project, env)
         for name in ("uv.lock", "pyproject.toml"):  # every file the setup reads: a comment changes nothing
@@ -112,17 +125,28 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         holder = docker("create", f"{base}:3.12", "true")
         docker("commit", holder, f"{base}:3.12")
         docker("rm", holder)
-        assert run_leg(project, env)[0] == "prepared"
+        state, newest = run_leg(project, env)
+        assert state == "prepared"
         assert len(kept(namespace)) == 4
-
-        pruned = shipyard("cache", "prune", "--all", "--source", str(project), env=env)
-        assert pruned.returncode == 0, pruned.stderr
-        assert "4 removed" in pruned.stdout
-        assert kept(namespace) == []
+        assert len(env_volumes(namespace, "data")) == 4
+        _pruned_past_the_bound_then_all(project, env, newest=newest.rsplit(":", 1)[1])
     finally:
-        for key in kept(namespace):
-            subprocess.run(["docker", "rmi", "-f", f"shipyard-env-{namespace}:{key}"], check=False)
         subprocess.run(["docker", "rmi", "-f", f"{base}:3.12"], capture_output=True, check=False)
         volumes = docker("volume", "ls", "-q", "--filter", f"name=-{namespace}").split()
         if volumes:
             subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True, check=False)
+
+
+def _pruned_past_the_bound_then_all(project: Path, env: dict[str, str], *, newest: str) -> None:
+    """Past the bound (one environment's worth) the oldest go, the newest stays; `--all` empties it."""
+    namespace = env["SHIPYARD_CACHE_NAMESPACE"]
+    pruned = shipyard("cache", "prune", "--source", str(project), env={**env, "SHIPYARD_ENV_MAX": "40M"})
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.stdout.count("over the bound") == 3, pruned.stdout
+    assert [key[:12] for key in kept(namespace)] == [newest]
+    assert len(env_volumes(namespace, "data")) == 1
+    pruned = shipyard("cache", "prune", "--all", "--source", str(project), env=env)
+    assert pruned.returncode == 0, pruned.stderr
+    assert "1 removed" in pruned.stdout
+    assert kept(namespace) == []
+    assert env_volumes(namespace, "data") == []

@@ -70,7 +70,7 @@ def command(
         env = {**os.environ, **stage.action.env}
         code = subprocess.call([*argv, container.id, chosen], env=env)
     finally:
-        container.remove(force=True)
+        container.remove(force=True, v=True)  # with the volumes of the environment's directories
         shutil.rmtree(out_dir, ignore_errors=True)
     sys.exit(code)
 

@@ -1,20 +1,27 @@
-"""Prepared environments on the Docker Engine: committed images, kept by the core's environment key.
+"""Prepared environments on the Docker Engine: what a setup wrote, kept in a volume by the core's key.
 
-Why an image and not a volume: `docker commit` is atomic (the tag exists only once the engine
-wrote the whole layer, and it is made only after every setup command exited 0), so a setup
-killed half-way leaves nothing to reuse; an image is immutable, so legs and parallel runs that
-start from it never change it (each container writes to its own copy-on-write layer); and it is
-layered on its base image, so it holds only what the setup added. A volume would be shared,
-mutable state that a crash can leave half-written.
+What is kept: the directories the setup writes (spec.Environment.writes: the venv, coverage
+beside it), copied into a volume once every setup command exited 0. A leg whose key is kept
+mounts that volume read-only and copies the directories back into its own container before its
+first command (the project install and the tests change that copy, never the kept one). Never
+the source, never a secret (a step with secrets has no environment: spec.ContainerStep refuses
+it); caches and tools are volumes of their own.
 
-What it holds: the setup's own changes (the venv, coverage beside it) and the few files the
-setup read (lock, pyproject), never the rest of the source; tools and caches are volumes, which
-a commit leaves out. A step with secrets has no environment (spec.ContainerStep refuses it).
+Why a volume and not a committed image: `docker commit` on the containerd image store
+compresses the layer and unpacks it again, all on the preparing leg's path — 6-8 s per leg for
+webapp's 30 MB venv with four legs at once on a 2-core host, a third of a cold run. The copy
+takes 0.1-0.3 s each way.
 
-Bound: the images' own layers (size over their base's) stay under SHIPYARD_ENV_MAX (default
+Never half-written: the copy goes into a fresh data volume (`shipyard-env-<key>-<nonce>`),
+mounted in the preparing leg's container from its start; only after the copy returned is the
+mark made — an empty volume `shipyard-env-<key>` labelled with the data volume's name and
+creation time. `find` trusts a mark only while that very data volume exists, so a setup or a
+copy cut short (a killed run) leaves nothing that is reused; its data volume, marked by no one,
+is removed when its container is, or by the next prune.
+
+Bound: the kept directories' size (recorded at the copy) stays under SHIPYARD_ENV_MAX (default
 8 GiB), checked each time one is kept. Eviction: environments whose base image is gone first
-(they can never be used again), then the oldest prepared (the engine records no last use of an
-image: a re-tag does not refresh it on the containerd store). `shipyard cache prune` applies the
+(they can never be used again), then the oldest prepared. `shipyard cache prune` applies the
 same rule; `--all` removes every one.
 """
 
@@ -22,28 +29,55 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import docker.errors
 import requests.exceptions
 
+from shipyard.docker.namespace import namespace, volume_name
 from shipyard.plan.cache_bound import max_bytes
 
 REPOSITORY = "shipyard-env"
 KEY_LABEL = "dev.shipyard.environment"
-"""The environment key (stages.environment) an image was prepared for."""
+"""The environment key (stages.environment) a volume was prepared for."""
 BASE_LABEL = "dev.shipyard.environment.base"
 """The ID of the base image it was prepared on: it is never used on another."""
+ROLE_LABEL = "dev.shipyard.environment.role"
+"""`data` (the kept directories) or `mark` (the data volume is complete)."""
+DATA_LABEL = "dev.shipyard.environment.data"
+"""On a mark: the name of the data volume it vouches for."""
+FILLED_LABEL = "dev.shipyard.environment.filled"
+"""On a mark: the CreatedAt of that data volume (a volume made again under the name is not it)."""
+SIZE_LABEL = "dev.shipyard.environment.size"
+"""On a mark: the bytes the kept directories take."""
+NAMESPACE_LABEL = "dev.shipyard.environment.namespace"
+"""SHIPYARD_CACHE_NAMESPACE of the run that kept it (benchmarks keep theirs apart)."""
+MOUNT = "/opt/shipyard/environment"
+"""Where a leg's container has its environment's data volume."""
 MAX_ENV = "SHIPYARD_ENV_MAX"
 DEFAULT_MAX_BYTES = 8 * 1024**3
-"""8 GiB: a few projects' matrices (a webapp leg adds about 60 MB over its base)."""
+"""8 GiB: a few projects' matrices (a webapp leg keeps about 30 MB)."""
+
+KEEP_SCRIPT = (
+    'set -e; keep="$1"; shift; for d in "$@"; do [ -e "$d" ] || continue; '
+    'p="${d%/*}"; mkdir -p "$keep/root$p"; cp -a "$d" "$keep/root$p/"; done; '
+    'mkdir -p "$keep/root"; du -sk "$keep/root"'
+)
+"""`sh -c` script: copy each directory the setup wrote (args after the volume's mount) into the
+volume under root/<its path>; print the kilobytes kept."""
+RESTORE_SCRIPT = (
+    'set -e; keep="$1"; shift; for d in "$@"; do [ -e "$keep/root$d" ] || continue; '
+    'p="${d%/*}"; mkdir -p "${p:-/}"; cp -a "$keep/root$d" "${p:-/}/"; done'
+)
+"""`sh -c` script: copy the kept directories back to their paths in the leg's own container."""
 
 
 def repository() -> str:
-    """The image repository environments are tagged in; SHIPYARD_CACHE_NAMESPACE isolates benchmarks."""
-    namespace = os.environ.get("SHIPYARD_CACHE_NAMESPACE", "")
-    return f"{REPOSITORY}-{namespace}" if namespace else REPOSITORY
+    """The name environments are kept under; SHIPYARD_CACHE_NAMESPACE isolates benchmarks."""
+    return f"{REPOSITORY}-{namespace()}" if namespace() else REPOSITORY
 
 
 def env_max_bytes() -> int:
@@ -51,18 +85,26 @@ def env_max_bytes() -> int:
     return max_bytes(os.environ[MAX_ENV]) if os.environ.get(MAX_ENV) else DEFAULT_MAX_BYTES
 
 
+def mark_name(key: str) -> str:
+    """The mark volume of an environment key."""
+    return volume_name(f"{REPOSITORY}-{key}")
+
+
 @dataclass(frozen=True)
 class KeptEnvironment:
     """One prepared environment on the engine."""
 
     ref: str
+    """How logs name it: `shipyard-env:<key prefix>`."""
     key: str
     base: str
     size: int
-    """Bytes it adds over its base image."""
+    """Bytes its directories take."""
     made: float
-    """When it was prepared (the image's creation time)."""
+    """When it was kept (the mark's creation time)."""
     base_present: bool
+    mark: str
+    data: str
 
 
 class EnvironmentStore:
@@ -72,57 +114,71 @@ class EnvironmentStore:
         self._client = client
 
     def find(self, key: str, base_id: str) -> str | None:
-        """The image ID of the environment kept for `key` on base `base_id`, or None."""
-        ref = f"{repository()}:{key}"
+        """The data volume kept for `key` on base `base_id`, or None."""
+        api = self._client.api
         try:
-            attrs: dict[str, Any] = self._client.api.inspect_image(ref)
-        except (docker.errors.ImageNotFound, docker.errors.NotFound):
+            labels: dict[str, str] = api.inspect_volume(mark_name(key)).get("Labels") or {}
+            if labels.get(KEY_LABEL) != key or labels.get(BASE_LABEL) != base_id:
+                return None
+            data = labels.get(DATA_LABEL, "")
+            created = str(api.inspect_volume(data).get("CreatedAt", "")) if data else ""
+        except docker.errors.NotFound:
             return None
-        config: dict[str, Any] = attrs.get("Config") or {}
-        labels: dict[str, str] = config.get("Labels") or {}
-        if labels.get(KEY_LABEL) != key or labels.get(BASE_LABEL) != base_id:
-            return None
-        return str(attrs["Id"])
+        return data if created and labels.get(FILLED_LABEL) == created else None
 
-    def keep(self, container: Any, key: str, base_id: str) -> None:
-        """Commit the container's environment under `key`, then evict past the bound (never `key`)."""
-        container.commit(
-            repository=repository(),
-            tag=key,
-            changes=[f"LABEL {KEY_LABEL}={key}", f"LABEL {BASE_LABEL}={base_id}"],
-        )
+    def reserve(self, key: str, base_id: str) -> str:
+        """A fresh data volume for the environment of `key` (not trusted until `keep`)."""
+        name = volume_name(f"{REPOSITORY}-{key}-{secrets.token_hex(4)}")
+        self._client.api.create_volume(name, labels=self._labels(key, base_id, "data"))
+        return name
+
+    def keep(self, data: str, key: str, base_id: str, size: int) -> None:
+        """Mark `data` as the complete environment of `key`, then evict past the bound (never `key`)."""
+        api = self._client.api
+        created = str(api.inspect_volume(data).get("CreatedAt", ""))
+        mark = mark_name(key)
+        with contextlib.suppress(docker.errors.NotFound):  # a mark for an earlier data volume
+            api.remove_volume(mark, force=True)
+        labels = self._labels(key, base_id, "mark") | {
+            DATA_LABEL: data,
+            FILLED_LABEL: created,
+            SIZE_LABEL: str(size),
+        }
+        api.create_volume(mark, labels=labels)
         self.prune(limit=env_max_bytes(), keep=(key,))
+
+    def discard(self, data: str) -> None:
+        """Remove a data volume that was not kept (its container is gone)."""
+        if self._marked_data().get(data) is None:
+            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+                self._client.api.remove_volume(data, force=True)
 
     def entries(self) -> list[KeptEnvironment]:
         """Every kept environment of this namespace, oldest first."""
         found: list[KeptEnvironment] = []
-        try:
-            images = self._client.api.images(name=repository())
-        except (docker.errors.APIError, requests.exceptions.RequestException):
-            return found
-        for image in images:
-            labels: dict[str, str] = image.get("Labels") or {}
-            key = labels.get(KEY_LABEL)
-            if not key:
-                continue
-            base = labels.get(BASE_LABEL, "")
-            base_size = self._size(base)
-            made = float(image.get("Created", 0))
-            size = int(image.get("Size", 0))
+        for volume in self._volumes("mark"):
+            labels: dict[str, str] = volume.get("Labels") or {}
+            key, base = labels.get(KEY_LABEL, ""), labels.get(BASE_LABEL, "")
             found.append(
                 KeptEnvironment(
-                    ref=f"{repository()}:{key}",
+                    ref=f"{repository()}:{key[:12]}",
                     key=key,
                     base=base,
-                    size=max(size - (base_size or 0), 0),
-                    made=made,
-                    base_present=base_size is not None,
+                    size=int(labels.get(SIZE_LABEL, "0") or 0),
+                    made=_timestamp(str(volume.get("CreatedAt", ""))),
+                    base_present=self._present(base),
+                    mark=str(volume["Name"]),
+                    data=labels.get(DATA_LABEL, ""),
                 )
             )
-        return sorted(found, key=lambda e: e.made)
+        return sorted(found, key=lambda e: (e.made, e.mark))
 
     def prune(self, *, limit: int, keep: tuple[str, ...] = ()) -> list[KeptEnvironment]:
-        """Remove environments whose base is gone, then the oldest until under `limit` (never `keep`)."""
+        """Remove environments whose base is gone, then the oldest until under `limit` (never `keep`).
+
+        Data volumes no mark vouches for (a setup cut short) go too, unless a container still
+        mounts them (a leg preparing one right now): the engine refuses to remove those.
+        """
         current = self.entries()
         removed = [e for e in current if not e.base_present and e.key not in keep]
         left = [e for e in current if e not in removed]
@@ -134,15 +190,51 @@ class EnvironmentStore:
                 continue
             removed.append(entry)
             total -= entry.size
+        api = self._client.api
         for entry in removed:
-            with contextlib.suppress(docker.errors.APIError):
-                self._client.api.remove_image(entry.ref, force=True)
+            for name in (entry.mark, entry.data):
+                with contextlib.suppress(docker.errors.APIError):
+                    api.remove_volume(name, force=True)
+        vouched = self._marked_data()
+        for volume in self._volumes("data"):
+            if str(volume["Name"]) not in vouched:
+                with contextlib.suppress(docker.errors.APIError):  # in use: being prepared
+                    api.remove_volume(volume["Name"])
         return removed
 
-    def _size(self, image_id: str) -> int | None:
-        if not image_id:
-            return None
+    def _marked_data(self) -> dict[str, str]:
+        """Data volume name -> key, of every mark."""
+        marks = self._volumes("mark")
+        return {
+            (v.get("Labels") or {}).get(DATA_LABEL, ""): (v.get("Labels") or {}).get(KEY_LABEL, "")
+            for v in marks
+        }
+
+    def _volumes(self, role: str) -> list[dict[str, Any]]:
+        filters = {"label": [f"{ROLE_LABEL}={role}", f"{NAMESPACE_LABEL}={namespace()}"]}
         try:
-            return int(self._client.api.inspect_image(image_id).get("Size", 0))
+            listed: dict[str, Any] = self._client.api.volumes(filters=filters)
+        except (docker.errors.APIError, requests.exceptions.RequestException):
+            return []
+        return list(listed.get("Volumes") or [])
+
+    @staticmethod
+    def _labels(key: str, base_id: str, role: str) -> dict[str, str]:
+        return {KEY_LABEL: key, BASE_LABEL: base_id, ROLE_LABEL: role, NAMESPACE_LABEL: namespace()}
+
+    def _present(self, image_id: str) -> bool:
+        if not image_id:
+            return False
+        try:
+            self._client.api.inspect_image(image_id)
         except (docker.errors.ImageNotFound, docker.errors.NotFound):
-            return None
+            return False
+        return True
+
+
+def _timestamp(created: str) -> float:
+    """A volume's CreatedAt (RFC 3339, `Z` or an offset) as seconds; 0 when unreadable."""
+    try:
+        return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0

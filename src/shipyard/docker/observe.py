@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 
 from shipyard.docker.archive import first_file
-from shipyard.docker.container_step import volume_name
+from shipyard.docker.namespace import volume_name
 from shipyard.executor import ABSENT
 
 if TYPE_CHECKING:

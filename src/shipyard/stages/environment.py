@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
     from shipyard.stages.spec import ContainerStep
 
-KEY_VERSION = "shipyard-environment/2"
+KEY_VERSION = "shipyard-environment/3"
 """Changes whenever the key's recipe changes, so an older kept environment is never taken for a newer."""
 UV_FILES = ("pyproject.toml", "uv.lock", "uv.toml")
 """What `uv sync --locked --no-install-workspace` reads at the root."""
@@ -131,6 +131,7 @@ def environment_key(
         "workdir": step.workdir,
         "env": sorted(step.setup_env.items()),
         "setup": [[c.label, c.may_fail, c.stdout, *c.argv] for c in step.setup_commands],
+        "writes": list(environment.writes),
         "tools": sorted([t.tool, t.image, t.source, t.dest, tool_ids.get(t.image, "")] for t in step.tools),
         "files": {
             path: content_digest(path, files[path]) if path in files else None for path in environment.reads

@@ -78,7 +78,7 @@ class Setup:
         """The step's reusable environment: the `prepare` commands, when they can run apart."""
         if self.reads is None or not self.prepare:
             return None
-        return Environment(setup=len(self.prepare), reads=self.reads)
+        return Environment(setup=len(self.prepare), reads=self.reads, writes=(VENV, COVERAGE_DIR))
 
 
 def venv_bin(name: str) -> str:

@@ -137,6 +137,10 @@ class Environment:
     reads: tuple[str, ...]
     """The project files (paths relative to the root) those commands read: lock, pyproject.toml,
     requirement and constraint files, workspace members' pyprojects. Never the source."""
+    writes: tuple[str, ...]
+    """The absolute directories those commands write (the venv, coverage beside it): all an
+    executor keeps of them. What they write elsewhere (a home directory's caches) is not part of
+    the environment."""
     later_env: tuple[str, ...] = ()
     """Names of the step's environment variables those commands do not read (the version a
     project is built as: they install its dependencies, never the project). They are set only

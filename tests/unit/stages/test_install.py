@@ -8,6 +8,7 @@ import pytest
 
 from shipyard.config.load import load_project
 from shipyard.errors import ConfigError
+from shipyard.stages.common import COVERAGE_DIR, VENV
 from shipyard.stages.install import DEPS_LABEL, INSTALL_LABEL, UV, setup_for, venv_bin
 from shipyard.stages.spec import Environment
 
@@ -76,7 +77,7 @@ def test_uv_installs_the_locked_dependencies_from_the_lock_alone_then_the_projec
     assert [c.label for c in setup.project] == [INSTALL_LABEL]
     reads = ("pyproject.toml", "uv.lock", "packages/a/pyproject.toml")
     assert setup.reads == reads
-    assert setup.environment() == Environment(setup=3, reads=reads)
+    assert setup.environment() == Environment(setup=3, reads=reads, writes=(VENV, COVERAGE_DIR))
 
 
 def test_pip_installs_requirements_and_constraints_first_and_follows_nested_files(
