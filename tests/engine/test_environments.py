@@ -110,6 +110,9 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         assert "/kept/root/venv/bin/pytest" in listing.split(), listing
         assert "/kept/root/opt/shipyard/coverage" in listing.split(), listing
         assert not [line for line in listing.split() if "/src" in line or "/tests" in line], listing
+        # with the bytecode the first leg's run wrote for those files (pytest's own, rewritten or not)
+        found = ("find", "/kept/root/venv", "-name", "*.pyc", "-path", "*/_pytest/*")
+        assert docker("run", "--rm", "-v", mount, f"{base}:3.12", *found).split(), "no bytecode kept"
 
         reused = run_leg(project, env)
         for name in ("uv.lock", "pyproject.toml"):  # every file the setup reads: a comment changes nothing

@@ -23,7 +23,14 @@ import docker.types
 import requests.exceptions
 
 from shipyard.docker.archive import first_file, pack_bytes, pack_dir, pack_files, stream_file, unpack
-from shipyard.docker.environments import KEEP_SCRIPT, MOUNT, RESTORE_SCRIPT, EnvironmentStore, repository
+from shipyard.docker.environments import (
+    HARVEST_SCRIPT,
+    KEEP_SCRIPT,
+    MOUNT,
+    RESTORE_SCRIPT,
+    EnvironmentStore,
+    repository,
+)
 from shipyard.docker.namespace import volume_name
 from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
@@ -464,7 +471,8 @@ class ContainerRunner:
         """Run the commands in the started container, each outcome into `outcomes`; whether it kept one.
 
         A reused environment is restored first and only the commands after the setup run; a
-        prepared one is kept once every setup command passed, before the source is placed.
+        prepared one is copied once every setup command passed, before the source is placed, and
+        marked kept (with the bytecode of its files the commands wrote) once they all ran.
         """
         commands, setup_end = step.commands, len(step.setup_commands) if plan is not None else 0
         if plan is not None and plan.kept is not None:
@@ -473,16 +481,16 @@ class ContainerRunner:
             outcomes.extend(failed)
             if failed:
                 return False
-        kept = False
+        copied = None
         for index, command in enumerate(commands):
             if plan is not None and setup_end and index == setup_end:
-                kept = self._keep(container, stage, step, context, plan, emit)
+                copied = self._keep(container, stage, step, context, plan, emit)
             env = step.setup_env if index < setup_end else dict(step.env)
             outcome = self._exec(container, command, step, context, emit, env)
             outcomes.append(outcome)
             if outcome.exit_code != 0 and not command.may_fail:
                 break
-        return kept
+        return plan is not None and copied is not None and self._mark(container, plan, copied, emit)
 
     def _plan(self, step: ContainerStep, context: StepContext) -> _EnvironmentPlan | None:
         """The environment's key from what the engine has (image IDs) and the files; None without one."""
@@ -500,6 +508,7 @@ class ContainerRunner:
             base=base,
             reads=reads,
             writes=environment.writes,
+            bytecode=environment.bytecode,
             kept=self._environments.find(key, base),
         )
 
@@ -511,21 +520,38 @@ class ContainerRunner:
         context: StepContext,
         plan: _EnvironmentPlan,
         emit: Callable[[str], None],
-    ) -> bool:
-        """Every setup command passed: keep what it wrote, then place the source and inputs."""
+    ) -> int | None:
+        """Every setup command passed: copy what it wrote (its size), then place the source and inputs."""
         started = time.monotonic()
-        kept = False
+        size = None
         try:
             size = self._copy_kept(container, plan)
-            if plan.volume is not None:
-                self._environments.keep(plan.volume, plan.key, plan.base, size)
-                kept = True
-                emit(f"environment: kept as {plan.ref} in {time.monotonic() - started:.1f} s ({_mb(size)})")
+            emit(f"environment: copied in {time.monotonic() - started:.1f} s ({_mb(size)})")
         except (docker.errors.APIError, _NotKeptError) as exc:  # the run goes on; the next prepares it
             emit(f"environment: not kept ({str(exc).splitlines()[0]})")
         self._place(container, stage, step, context, context.files)
         self._place_images(container, step, context)
-        return kept
+        return size
+
+    def _mark(self, container: Any, plan: _EnvironmentPlan, size: int, emit: Callable[[str], None]) -> bool:
+        """The leg's commands ran: add the bytecode of the kept files, then mark the copy complete."""
+        started = time.monotonic()
+        modules = "no bytecode"
+        if plan.bytecode:
+            argv = ("python3", "-c", HARVEST_SCRIPT, MOUNT, *plan.writes)
+            code, output = self._quiet(container, argv)
+            counted = output.strip().rsplit("\n", 1)[-1]
+            modules = f"bytecode of {counted} modules" if code == 0 and counted.isdigit() else "no bytecode"
+        try:
+            if plan.volume is None:
+                return False
+            self._environments.keep(plan.volume, plan.key, plan.base, size)
+        except docker.errors.APIError as exc:
+            emit(f"environment: not kept ({str(exc).splitlines()[0]})")
+            return False
+        took = time.monotonic() - started
+        emit(f"environment: kept as {plan.ref} ({_mb(size)}, {modules}) in {took:.1f} s")
+        return True
 
     def _copy_kept(self, container: Any, plan: _EnvironmentPlan) -> int:
         """Copy the directories the setup wrote into the environment's volume; the bytes kept."""
@@ -621,6 +647,7 @@ class _EnvironmentPlan:
     """The base image's ID."""
     reads: tuple[str, ...]
     writes: tuple[str, ...]
+    bytecode: bool
     kept: str | None
     """The kept environment's data volume, when the engine has one for the key."""
     volume: str | None = None

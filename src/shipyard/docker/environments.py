@@ -1,11 +1,13 @@
 """Prepared environments on the Docker Engine: what a setup wrote, kept in a volume by the core's key.
 
 What is kept: the directories the setup writes (spec.Environment.writes: the venv, coverage
-beside it), copied into a volume once every setup command exited 0. A leg whose key is kept
-mounts that volume read-only and copies the directories back into its own container before its
-first command (the project install and the tests change that copy, never the kept one). Never
-the source, never a secret (a step with secrets has no environment: spec.ContainerStep refuses
-it); caches and tools are volumes of their own.
+beside it), copied into a volume once every setup command exited 0, and, once the leg's other
+commands ran, the bytecode they wrote (spec.Environment.bytecode) for those very files — what a
+test run imports, so reusing legs load it instead of compiling it. A leg whose key is kept
+mounts that volume read-only and copies it back into its own container before its first command
+(the project install and the tests change that copy, never the kept one). Never the source,
+never a secret (a step with secrets has no environment: spec.ContainerStep refuses it); caches
+and tools are volumes of their own.
 
 Why a volume and not a committed image: `docker commit` on the containerd image store
 compresses the layer and unpacks it again, all on the preparing leg's path — 6-8 s per leg for
@@ -13,11 +15,11 @@ webapp's 30 MB venv with four legs at once on a 2-core host, a third of a cold r
 takes 0.1-0.3 s each way.
 
 Never half-written: the copy goes into a fresh data volume (`shipyard-env-<key>-<nonce>`),
-mounted in the preparing leg's container from its start; only after the copy returned is the
-mark made — an empty volume `shipyard-env-<key>` labelled with the data volume's name and
-creation time. `find` trusts a mark only while that very data volume exists, so a setup or a
-copy cut short (a killed run) leaves nothing that is reused; its data volume, marked by no one,
-is removed when its container is, or by the next prune.
+mounted in the preparing leg's container from its start; only after the copy returned and the
+leg's commands ran is the mark made — an empty volume `shipyard-env-<key>` labelled with the
+data volume's name and creation time. `find` trusts a mark only while that very data volume
+exists, so a setup or a leg cut short (a killed run) leaves nothing that is reused; its data
+volume, marked by no one, is removed when its container is, or by the next prune.
 
 Bound: the kept directories' size (recorded at the copy) stays under SHIPYARD_ENV_MAX (default
 8 GiB), checked each time one is kept. Eviction: environments whose base image is gone first
@@ -72,7 +74,48 @@ RESTORE_SCRIPT = (
     'set -e; keep="$1"; shift; for d in "$@"; do [ -e "$keep/root$d" ] || continue; '
     'p="${d%/*}"; mkdir -p "${p:-/}"; cp -a "$keep/root$d" "${p:-/}/"; done'
 )
-"""`sh -c` script: copy the kept directories back to their paths in the leg's own container."""
+"""`sh -c` script: copy the kept directories (their bytecode inside) back to their paths in the
+leg's own container."""
+_HARVEST = """\
+import importlib.util, os, shutil, struct, sys
+keep, *dirs = sys.argv[1:]
+count = 0
+for top in dirs:
+    for here, _, names in os.walk(top):
+        if os.path.basename(here) != "__pycache__":
+            continue
+        source_dir = os.path.dirname(here)
+        for name in names:
+            if not name.endswith(".pyc"):
+                continue
+            source = os.path.join(source_dir, name.split(".", 1)[0] + ".py")
+            try:
+                live, kept = os.stat(source), os.stat(keep + "/root" + source)
+                with open(os.path.join(here, name), "rb") as pyc:
+                    head = pyc.read(16)
+            except OSError:
+                continue
+            if len(head) < 16 or (live.st_size, live.st_mtime_ns) != (kept.st_size, kept.st_mtime_ns):
+                continue
+            flags, mtime, size = struct.unpack("<III", head[4:16])
+            if flags & 1:  # hash-based (PEP 552; pytest's rewritten modules): the hash must be the file's
+                with open(source, "rb") as text:
+                    if importlib.util.source_hash(text.read())[:8] != head[8:16]:
+                        continue
+            elif flags or mtime != int(kept.st_mtime) & 0xFFFFFFFF or size != kept.st_size & 0xFFFFFFFF:
+                continue
+            os.makedirs(keep + "/root" + here, exist_ok=True)
+            shutil.copy2(os.path.join(here, name), keep + "/root" + here)
+            count += 1
+print(count)
+"""
+HARVEST_SCRIPT = f"exec({_HARVEST!r})"
+"""`python3 -c` script (args: the volume's mount, the kept directories): copy into the kept copy
+the bytecode the leg's commands wrote (`__pycache__`) for files the setup wrote — only where
+that source is still the very file kept (size and mtime to the nanosecond: the project's
+install replaced none of it) and the bytecode is what Python accepts for it (a timestamp pyc of
+that size and mtime, or a hash-based one — pytest's rewritten modules — of that content).
+Prints how many it kept."""
 
 
 def repository() -> str:

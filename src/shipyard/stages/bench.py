@@ -82,7 +82,7 @@ def bench_stage(project: Project) -> Stage:
                 *setup.commands,
                 Command(argv=bench_argv(config), may_fail=True, label=BENCH_LABEL, stdout="bench.txt"),
             ),
-            env={**project.config.test.env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**project.config.test.env, **setup.env},
             caches=setup.caches,
             tools=setup.tools,
             environment=setup.environment(),

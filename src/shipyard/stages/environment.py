@@ -132,6 +132,7 @@ def environment_key(
         "env": sorted(step.setup_env.items()),
         "setup": [[c.label, c.may_fail, c.stdout, *c.argv] for c in step.setup_commands],
         "writes": list(environment.writes),
+        "bytecode": environment.bytecode,
         "tools": sorted([t.tool, t.image, t.source, t.dest, tool_ids.get(t.image, "")] for t in step.tools),
         "files": {
             path: content_digest(path, files[path]) if path in files else None for path in environment.reads

@@ -23,7 +23,6 @@ from shipyard.config.dependency_groups import (
 from shipyard.config.poetry_groups import POETRY_LOCK, poetry_lock_pins
 from shipyard.config.requirement_files import requirement_files
 from shipyard.errors import ConfigError
-from shipyard.stages.bytecode import WARM_UP
 from shipyard.stages.common import (
     COVERAGE_DIR,
     COVERAGE_REQUIREMENTS,
@@ -41,14 +40,17 @@ if TYPE_CHECKING:
     from shipyard.config.load import Project
 
 UV = tool_path("uv")
-BYTECODE_LABEL = "bytecode"
-"""The command that writes the kept environment's bytecode (stages.bytecode)."""
 INSTALL_LABEL = "install"
 """The command that installs the project itself (after the source is in place)."""
 LOCK_CONSTRAINTS = f"{VENV}/shipyard-poetry-lock.txt"
 """Where a Poetry project's locked versions are written for pip's `-c` (inside the kept venv)."""
 WRITE_LINES = "import sys; open(sys.argv[1], 'w').write(''.join(a + chr(10) for a in sys.argv[2:]))"
 """A `python -c` that writes its arguments to the file it is given, one per line."""
+BYTECODE_ENV = {"PYTHONPATH": COVERAGE_DIR}
+"""Every leg's Python: coverage first on the path. Bytecode is written as Python does by default
+(a `__pycache__` beside each source, in the leg's own container): a kept environment takes the
+part that is its own (spec.Environment.bytecode). No PYTHONPYCACHEPREFIX: with one, Python
+ignores the image's compiled standard library and compiles what it imports of it on every leg."""
 DEPS_LABEL = "install-deps"
 """The command that installs the project's dependencies without the project (environment setup)."""
 
@@ -78,7 +80,9 @@ class Setup:
         """The step's reusable environment: the `prepare` commands, when they can run apart."""
         if self.reads is None or not self.prepare:
             return None
-        return Environment(setup=len(self.prepare), reads=self.reads, writes=(VENV, COVERAGE_DIR))
+        return Environment(
+            setup=len(self.prepare), reads=self.reads, writes=(VENV, COVERAGE_DIR), bytecode=True
+        )
 
 
 def venv_bin(name: str) -> str:
@@ -191,16 +195,14 @@ def _uv_setup(project: Project, version: str) -> Setup:
     else:
         # the dependencies alone first (--no-install-local: not the project, not a workspace member,
         # not a path dependency, which are all source); then the same sync with the source in
-        # place, which adds only those. The kept environment gets the bytecode of what a test
-        # run imports (stages.bytecode): later legs load it instead of compiling it again
+        # place, which adds only those
         deps = Command(argv=(*sync, "--no-install-local"), label=DEPS_LABEL)
-        warm = Command(argv=(venv_bin("python"), "-c", WARM_UP), may_fail=True, label=BYTECODE_LABEL)
-        prepare, project_commands = (deps, coverage, warm), (install,)
+        prepare, project_commands = (deps, coverage), (install,)
     return Setup(
         prepare=prepare,
         project=project_commands,
         reads=reads,
-        env={**env, "PYTHONPATH": COVERAGE_DIR},
+        env={**env, **BYTECODE_ENV},
         caches=(UV_CACHE,),
         tools=(tool_binary(project, "uv", UV),),
         installer=_described("uv", chosen),
@@ -248,7 +250,7 @@ def _pip_setup(project: Project, version: str) -> Setup:
         prepare=prepare,
         project=project_commands,
         reads=reads,
-        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", "PYTHONPATH": COVERAGE_DIR},
+        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", **BYTECODE_ENV},
         caches=(PIP_CACHE,),
         tools=(),
         installer=_described("pip", chosen, files),

@@ -141,6 +141,13 @@ class Environment:
     """The absolute directories those commands write (the venv, coverage beside it): all an
     executor keeps of them. What they write elsewhere (a home directory's caches) is not part of
     the environment."""
+    bytecode: bool = False
+    """Whether the commands write the bytecode of what they import (Python's `__pycache__`
+    beside each source). An executor that keeps the environment may keep, once the commands
+    after the setup ran, that bytecode for the files the setup wrote — what a test run really
+    loads — so the legs that reuse it load instead of compile. Python checks a file's bytecode
+    against its source's size and mtime, so it is a cache; an executor keeps only bytecode whose
+    source is the very file it kept (size and mtime to the nanosecond)."""
     later_env: tuple[str, ...] = ()
     """Names of the step's environment variables those commands do not read (the version a
     project is built as: they install its dependencies, never the project). They are set only

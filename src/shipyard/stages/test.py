@@ -126,7 +126,7 @@ def test_stage(
         action=ContainerStep(
             image=python_image(project, version),
             commands=commands,
-            env={**test.env, **version_env, **setup.env, "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**test.env, **version_env, **setup.env},
             caches=setup.caches,
             tools=setup.tools,
             services=services,

@@ -42,7 +42,7 @@ def test_the_key_reads_only_the_lock_and_pyproject_and_changes_with_each_input()
     assert STEP.environment is not None
     assert STEP.environment.reads == ("pyproject.toml", "uv.lock")
     assert not any(path.startswith(("src/", "tests/")) for path in STEP.environment.reads)
-    assert [c.label for c in STEP.setup_commands] == ["install-deps", "install-coverage", "bytecode"]
+    assert [c.label for c in STEP.setup_commands] == ["install-deps", "install-coverage"]
     assert [c.label for c in STEP.main_commands] == ["install", "pytest", "coverage"]
     key = _key()
     assert _key() == key  # stable
