@@ -104,15 +104,7 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         assert len(first) == 1
         assert run_leg(project, env) == ("reused", f"shipyard-env-{namespace}:{first[0][:12]}")
         (data,) = env_volumes(namespace, "data")
-        # the kept volume holds the directories the setup wrote, never the source (src/, tests/)
-        mount = f"{data}:/kept:ro"
-        listing = docker("run", "--rm", "-v", mount, f"{base}:3.12", "find", "/kept", "-maxdepth", "4")
-        assert "/kept/root/venv/bin/pytest" in listing.split(), listing
-        assert "/kept/root/opt/shipyard/coverage" in listing.split(), listing
-        assert not [line for line in listing.split() if "/src" in line or "/tests" in line], listing
-        # with the bytecode the first leg's run wrote for those files (pytest's own, rewritten or not)
-        found = ("find", "/kept/root/venv", "-name", "*.pyc", "-path", "*/_pytest/*")
-        assert docker("run", "--rm", "-v", mount, f"{base}:3.12", *found).split(), "no bytecode kept"
+        _holds_what_the_setup_wrote(data, f"{base}:3.12")
 
         reused = run_leg(project, env)
         for name in ("uv.lock", "pyproject.toml"):  # every file the setup reads: a comment changes nothing
@@ -138,6 +130,18 @@ def test_an_environment_is_reused_only_while_every_input_of_its_key_is_the_same(
         volumes = docker("volume", "ls", "-q", "--filter", f"name=-{namespace}").split()
         if volumes:
             subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True, check=False)
+
+
+def _holds_what_the_setup_wrote(data: str, image: str) -> None:
+    """The kept volume holds the setup's directories, never the source (src/, tests/), and the
+    bytecode the first leg's run wrote for those files (pytest's own, rewritten or not)."""
+    mount = f"{data}:/kept:ro"
+    listing = docker("run", "--rm", "-v", mount, image, "find", "/kept", "-maxdepth", "4")
+    assert "/kept/root/venv/bin/pytest" in listing.split(), listing
+    assert "/kept/root/opt/shipyard/coverage" in listing.split(), listing
+    assert not [line for line in listing.split() if "/src" in line or "/tests" in line], listing
+    found = ("find", "/kept/root/venv", "-name", "*.pyc", "-path", "*/_pytest/*")
+    assert docker("run", "--rm", "-v", mount, image, *found).split(), "no bytecode kept"
 
 
 def _pruned_past_the_bound_then_all(project: Path, env: dict[str, str], *, newest: str) -> None:
