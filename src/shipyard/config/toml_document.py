@@ -31,3 +31,9 @@ def toml_table(data: object, *keys: str) -> dict[str, Any]:
     for key in keys:
         data = cast("dict[str, object]", data).get(key) if isinstance(data, dict) else None
     return cast("dict[str, Any]", data) if isinstance(data, dict) else {}
+
+
+def toml_strings(value: object) -> list[str]:
+    """The strings of a TOML array (`members = [...]`); anything else in it, or a non-array, is dropped."""
+    items = cast("list[object]", value) if isinstance(value, list) else []
+    return [item for item in items if isinstance(item, str)]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from shipyard.config.toml_document import toml_table
+from shipyard.config.toml_document import toml_strings, toml_table
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -142,11 +142,11 @@ def _directory_of_packages(root: Path) -> Workspace | None:
 
 
 def _workspace(root: Path, data: dict[str, object], table: dict[str, object]) -> Workspace:
-    excluded = {p.resolve() for pattern in _strings(table.get("exclude")) for p in root.glob(pattern)}
+    excluded = {p.resolve() for pattern in toml_strings(table.get("exclude")) for p in root.glob(pattern)}
     paths = sorted(
         {
             p.resolve().relative_to(root).as_posix()
-            for pattern in _strings(table.get("members"))
+            for pattern in toml_strings(table.get("members"))
             for p in root.glob(pattern)
             if p.resolve() not in excluded and (p / "pyproject.toml").is_file()
         }
@@ -179,11 +179,11 @@ def _members(root: Path, documents: dict[str, dict[str, object]]) -> Workspace:
 
 def _requirement_names(document: dict[str, object]) -> set[str]:
     project = toml_table(document, "project")
-    lines = _strings(project.get("dependencies"))
+    lines = toml_strings(project.get("dependencies"))
     for extra in toml_table(project, "optional-dependencies").values():
-        lines += _strings(extra)
+        lines += toml_strings(extra)
     for group in toml_table(document, "dependency-groups").values():
-        lines += _strings(group)  # an include-group table is no requirement: dropped by _strings
+        lines += toml_strings(group)  # an include-group table is no requirement: dropped by _strings
     return {name for line in lines if (name := _requirement_name(line))}
 
 
@@ -203,8 +203,3 @@ def _toml(path: Path, *, strict: bool = True) -> dict[str, object]:
         if not strict:
             return {}
         raise ConfigError(f"{path}: not valid TOML: {exc}", fix="correct the TOML syntax") from exc
-
-
-def _strings(value: object) -> list[str]:
-    items = cast("list[object]", value) if isinstance(value, list) else []
-    return [item for item in items if isinstance(item, str)]

@@ -14,9 +14,9 @@ import json
 import posixpath
 import re
 import sys
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from shipyard.config.toml_document import toml_table
+from shipyard.config.toml_document import toml_document, toml_strings, toml_table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,10 +55,10 @@ def uv_reads(project: Project) -> tuple[str, ...] | None:
         and project.member.path != "."
     ):
         # a member's setup reads the workspace's root files and every member's pyproject.toml
-        members = (_toml(workspace.root / m.path / "pyproject.toml") for m in workspace.members)
+        members = (toml_document(workspace.root / m.path / "pyproject.toml") for m in workspace.members)
         return None if any(_dynamic_dependencies(data) for data in members) else workspace.reads()
     root = project.root
-    data = _toml(root / "pyproject.toml")
+    data = toml_document(root / "pyproject.toml")
     if _dynamic_dependencies(data):
         return None
     found = [name for name in UV_FILES if (root / name).is_file()]
@@ -69,7 +69,7 @@ def uv_reads(project: Project) -> tuple[str, ...] | None:
         pyproject = f"{member}/pyproject.toml"
         if not (root / pyproject).is_file():
             continue
-        if _dynamic_dependencies(_toml(root / pyproject)):
+        if _dynamic_dependencies(toml_document(root / pyproject)):
             return None
         found.append(pyproject)
     return tuple(dict.fromkeys(found))
@@ -171,30 +171,19 @@ def read_files(root: Path, reads: tuple[str, ...]) -> dict[str, bytes]:
     return {path: (root / path).read_bytes() for path in reads if (root / path).is_file()}
 
 
-def _toml(path: Path) -> dict[str, object]:
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-
-
-def _strings(value: object) -> list[str]:
-    return [str(v) for v in cast("list[object]", value)] if isinstance(value, list) else []
-
-
 def _dynamic_dependencies(data: dict[str, object]) -> bool:
-    dynamic = _strings(toml_table(data, "project").get("dynamic"))
+    dynamic = toml_strings(toml_table(data, "project").get("dynamic"))
     return bool({"dependencies", "optional-dependencies"} & set(dynamic))
 
 
 def _members(root: Path, data: dict[str, object]) -> list[str]:
     workspace = toml_table(data, "tool", "uv", "workspace")
-    excluded = {
-        str(p.relative_to(root)) for pattern in _strings(workspace.get("exclude")) for p in root.glob(pattern)
-    }
-    matches = sorted(
-        str(p.relative_to(root)) for pattern in _strings(workspace.get("members")) for p in root.glob(pattern)
-    )
+
+    def matched(key: str) -> list[str]:
+        return [str(p.relative_to(root)) for g in toml_strings(workspace.get(key)) for p in root.glob(g)]
+
+    excluded = set(matched("exclude"))
+    matches = sorted(matched("members"))
     return [m for m in matches if m not in excluded and (root / m).is_dir()]
 
 
