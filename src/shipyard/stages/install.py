@@ -46,7 +46,7 @@ LOCK_CONSTRAINTS = f"{VENV}/shipyard-poetry-lock.txt"
 """Where a Poetry project's locked versions are written for pip's `-c` (inside the kept venv)."""
 WRITE_LINES = "import sys; open(sys.argv[1], 'w').write(''.join(a + chr(10) for a in sys.argv[2:]))"
 """A `python -c` that writes its arguments to the file it is given, one per line."""
-BYTECODE_ENV = {"PYTHONPATH": COVERAGE_DIR}
+LEG_PYTHON_ENV = {"PYTHONPATH": COVERAGE_DIR}
 """Every leg's Python: coverage first on the path. Bytecode is written as Python does by default
 (a `__pycache__` beside each source, in the leg's own container): a kept environment takes the
 part that is its own (spec.Environment.bytecode). No PYTHONPYCACHEPREFIX: with one, Python
@@ -202,7 +202,7 @@ def _uv_setup(project: Project, version: str) -> Setup:
         prepare=prepare,
         project=project_commands,
         reads=reads,
-        env={**env, **BYTECODE_ENV},
+        env={**env, **LEG_PYTHON_ENV},
         caches=(UV_CACHE,),
         tools=(tool_binary(project, "uv", UV),),
         installer=_described("uv", chosen),
@@ -250,7 +250,7 @@ def _pip_setup(project: Project, version: str) -> Setup:
         prepare=prepare,
         project=project_commands,
         reads=reads,
-        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", **BYTECODE_ENV},
+        env={"PIP_CACHE_DIR": PIP_CACHE.path, "PIP_NO_INPUT": "1", **LEG_PYTHON_ENV},
         caches=(PIP_CACHE,),
         tools=(),
         installer=_described("pip", chosen, files),
