@@ -157,3 +157,31 @@ def _pruned_past_the_bound_then_all(project: Path, env: dict[str, str], *, newes
     assert "1 removed" in pruned.stdout
     assert kept(namespace) == []
     assert env_volumes(namespace, "data") == []
+
+
+def test_a_setup_larger_than_its_memory_runs_again_on_disk(tmp_path: Path) -> None:
+    """The venv is a tmpfs capped at SHIPYARD_ENV_MEMORY: webapp's 25 MB do not fit in 20M, so
+    uv's install fails with ENOSPC (which only a capped tmpfs can cause), the leg runs again on
+    disk and passes; reusing it, 20M has no room either, the default has."""
+    project = git_copy("webapp", tmp_path)
+    namespace = "envm" + uuid.uuid4().hex[:8]
+    env = {"SHIPYARD_CACHE_NAMESPACE": namespace, "SHIPYARD_RUN_ID": namespace}
+    log = project / ".shipyard" / "out" / LEG / "log.txt"
+    try:
+        assert run_leg(project, {**env, "SHIPYARD_ENV_MEMORY": "20M"})[0] == "prepared"
+        text = log.read_text()
+        assert "No space left on device" in text, text[-3000:]
+        assert "outgrew the 20 MB each may take in memory (SHIPYARD_ENV_MEMORY)" in text
+        assert text.count("environment: prepared") == 2  # the second time on disk, and kept
+        assert "environment: kept as" in text
+        assert len(kept(namespace)) == 1
+        assert len(env_volumes(namespace, "data")) == 1  # the first attempt's volume went with it
+
+        assert run_leg(project, {**env, "SHIPYARD_ENV_MEMORY": "20M"})[0] == "reused"
+        assert "environment: restored on disk" in log.read_text()
+        assert run_leg(project, env)[0] == "reused"
+        assert "environment: restored in memory" in log.read_text()
+    finally:
+        volumes = docker("volume", "ls", "-q", "--filter", f"name=-{namespace}").split()
+        if volumes:
+            subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True, check=False)

@@ -29,8 +29,10 @@ from shipyard.docker.environments import (
     MOUNT,
     RESTORE_SCRIPT,
     EnvironmentStore,
+    Found,
     repository,
 )
+from shipyard.docker.leg_memory import DF_ARGV, memory_cap, outgrew, reuse_cap, tmpfs_options
 from shipyard.docker.namespace import volume_name
 from shipyard.docker.scan_archives import ScanArchives
 from shipyard.errors import EngineError, StageError
@@ -213,6 +215,8 @@ class ContainerRunner:
         self._creating = 0
         self._idle = threading.Condition()
         self._removals: list[threading.Thread] = []
+        self._cap: int | None = None
+        self._cap_lock = threading.Lock()
         self.scan_archives = ScanArchives()
 
     def close(self, timeout: float = 30) -> None:
@@ -263,13 +267,15 @@ class ContainerRunner:
         environment: tuple[str, str] | None = None,
         files: tuple[str, ...] | None = None,
         networks: tuple[str, ...] = (),
+        memory: int = 0,
     ) -> Any:
         """Create (not start) the step's container with the project's files and tools inside.
 
         `environment` mounts an environment's data volume (name, `ro` to restore it or `rw` to
         keep one) at environments.MOUNT; `files` places only those project files (an
         environment's setup reads no more); `networks` are engine networks it joins besides its
-        own (those of the step's services).
+        own (those of the step's services); `memory`: the directories the setup writes are
+        tmpfs mounts of at most that many bytes each (leg_memory), volumes when 0.
         """
         with self._idle:
             self._creating += 1
@@ -283,6 +289,7 @@ class ContainerRunner:
                 environment=environment,
                 files=files,
                 networks=networks,
+                memory=memory,
             )
         finally:
             with self._idle:
@@ -300,6 +307,7 @@ class ContainerRunner:
         environment: tuple[str, str] | None,
         files: tuple[str, ...] | None,
         networks: tuple[str, ...],
+        memory: int,
     ) -> Any:
         self._refuse_when_closing()
         image = self._images.resolve(step.image, step.platform).id
@@ -309,11 +317,11 @@ class ContainerRunner:
         volumes |= self._tools.mounts(step.tools)
         if environment is not None:
             volumes[environment[0]] = {"bind": MOUNT, "mode": environment[1]}
-        # what the setup writes lives in volumes of the container's own (removed with it): files
-        # written there cost a tenth of the same files on the image's overlay (a venv's thousand
-        # files: 0.06 s against 0.8), for the install, the keep and the restore alike
+        # what the setup writes lives in the container's own tmpfs mounts, or volumes (removed
+        # with it): never the image's overlay, where a venv's thousand files cost ten times more
         writes = step.environment.writes if step.environment is not None else ()
-        mounts = [docker.types.Mount(target=path, source=None, type="volume") for path in writes]
+        tmpfs = tmpfs_options(writes, memory) if memory else {}
+        mounts = [] if memory else [docker.types.Mount(target=p, source=None, type="volume") for p in writes]
         argv = KEEPALIVE if keepalive else command
         container = self._client.containers.create(
             image,
@@ -324,6 +332,7 @@ class ContainerRunner:
             labels=self.labels(stage),
             volumes=volumes,
             mounts=mounts,
+            tmpfs=tmpfs,
             platform=step.platform,
             network_disabled=not step.network,
             # no setuid/setcap binary in a stage's image can raise its privileges
@@ -390,9 +399,23 @@ class ContainerRunner:
         A step with an environment copies in the one kept for its key when the engine has it
         and runs only the commands after the setup; otherwise it runs the setup on the files the
         setup reads alone, keeps what it wrote (only when every setup command passed), then
-        places the source and goes on.
+        places the source and goes on. Its setup's directories are in memory when they fit
+        (leg_memory); a leg whose commands failed because they outgrew it runs again on disk.
         """
         plan = self._plan(step, context)
+        try:
+            return self._attempt(stage, step, context, plan, networks)
+        except _OutgrewError as outgrown:
+            return self._attempt(stage, step, context, replace(outgrown.plan, memory=0), networks)
+
+    def _attempt(
+        self,
+        stage: Stage,
+        step: ContainerStep,
+        context: StepContext,
+        plan: _EnvironmentPlan | None,
+        networks: tuple[str, ...],
+    ) -> StageOutcome:
         single = plan is None and len(step.commands) == 1
         if plan is not None and plan.kept is None:
             plan = replace(plan, volume=self._environments.reserve(plan.key, plan.base))
@@ -450,12 +473,26 @@ class ContainerRunner:
                 stage, step, context, keepalive=not single, command=step.commands[0].argv, networks=networks
             )
         if plan.kept is not None:
+            restore_from = (plan.kept.data, "ro")
             return self.create(
-                stage, step, context, keepalive=True, environment=(plan.kept, "ro"), networks=networks
+                stage,
+                step,
+                context,
+                keepalive=True,
+                environment=restore_from,
+                networks=networks,
+                memory=plan.memory,
             )
         keep_in = (plan.volume or "", "rw")
         return self.create(
-            stage, step, context, keepalive=True, environment=keep_in, files=plan.reads, networks=networks
+            stage,
+            step,
+            context,
+            keepalive=True,
+            environment=keep_in,
+            files=plan.reads,
+            networks=networks,
+            memory=plan.memory,
         )
 
     def _run_commands(  # noqa: PLR0917 - run's own state, one call site
@@ -487,6 +524,8 @@ class ContainerRunner:
                 copied = self._keep(container, stage, step, context, plan, emit)
             env = step.setup_env if index < setup_end else dict(step.env)
             outcome = self._exec(container, command, step, context, emit, env)
+            if outcome.exit_code != 0 and plan is not None:
+                self._refuse_outgrown(container, plan, outcome, emit)
             outcomes.append(outcome)
             if outcome.exit_code != 0 and not command.may_fail:
                 break
@@ -503,14 +542,36 @@ class ContainerRunner:
         tool_ids = {tool.image: self._images.resolve(tool.image).id for tool in step.tools}
         files = read_files(context.root, reads)
         key = environment_key(step, image_id=base, tool_ids=tool_ids, files=files)
+        kept = self._environments.find(key, base)
+        cap = self._memory_cap()
         return _EnvironmentPlan(
             key=key,
             base=base,
             reads=reads,
             writes=environment.writes,
             bytecode=environment.bytecode,
-            kept=self._environments.find(key, base),
+            kept=kept,
+            memory=cap if kept is None else reuse_cap(kept.size, cap),
         )
+
+    def _memory_cap(self) -> int:
+        """leg_memory's cap on this engine (its memory asked once per run)."""
+        with self._cap_lock:
+            if self._cap is None:
+                self._cap = memory_cap(int(self._client.info().get("MemTotal") or 0))
+            return self._cap
+
+    def _refuse_outgrown(
+        self, container: Any, plan: _EnvironmentPlan, failed: CommandOutcome, emit: Callable[[str], None]
+    ) -> None:
+        """Raise _OutgrewError when the failed command ran out of the in-memory directories' room."""
+        if not plan.memory:
+            return
+        _, df_output = self._quiet(container, (*DF_ARGV, *plan.writes))
+        if outgrew(df_output, failed.output_tail, plan.memory):
+            outgrown = _OutgrewError(plan)
+            emit(str(outgrown))
+            raise outgrown
 
     def _keep(  # noqa: PLR0917 - one call site, the run's own state
         self,
@@ -570,7 +631,8 @@ class ContainerRunner:
         argv = ("sh", "-c", RESTORE_SCRIPT, "restore", MOUNT, *plan.writes)
         code, output = self._quiet(container, argv)
         if code == 0:
-            emit(f"environment: restored in {time.monotonic() - started:.1f} s")
+            where = "in memory" if plan.memory else "on disk"
+            emit(f"environment: restored {where} in {time.monotonic() - started:.1f} s")
             return ()
         emit(f"environment: could not restore {plan.ref}: {output.strip() or f'exit {code}'}")
         return (CommandOutcome(label=RESTORE_LABEL, argv=argv, exit_code=code or 1, output_tail=output),)
@@ -640,6 +702,17 @@ class _NotKeptError(Exception):
     """The copy of an environment into its volume failed."""
 
 
+class _OutgrewError(Exception):
+    """A leg's command failed because the setup's directories outgrew their room in memory."""
+
+    def __init__(self, plan: _EnvironmentPlan) -> None:
+        super().__init__(
+            f"environment: its directories outgrew the {_mb(plan.memory)} each may take in memory "
+            "(SHIPYARD_ENV_MEMORY): the leg runs again with them on disk"
+        )
+        self.plan = plan
+
+
 @dataclass(frozen=True)
 class _EnvironmentPlan:
     key: str
@@ -648,8 +721,10 @@ class _EnvironmentPlan:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     bytecode: bool
-    kept: str | None
-    """The kept environment's data volume, when the engine has one for the key."""
+    kept: Found | None
+    """The kept environment (data volume, size), when the engine has one for the key."""
+    memory: int = 0
+    """The in-memory cap of each directory the setup writes (leg_memory); 0: on disk."""
     volume: str | None = None
     """The data volume a preparing leg keeps its environment in."""
 

@@ -27,8 +27,11 @@ USED_FILE = "used"
 """Touched on every store and hit: the entry's last use."""
 
 
-def max_bytes(value: str | None = None) -> int:
-    """The bound from `value` or SHIPYARD_CACHE_MAX (`500M`, `4G`, bytes), else the default."""
+def max_bytes(value: str | None = None, *, name: str = MAX_ENV) -> int:
+    """The bound from `value` or SHIPYARD_CACHE_MAX (`500M`, `4G`, bytes), else the default.
+
+    `name`: the setting `value` came from, for the error.
+    """
     text = (value if value is not None else os.environ.get(MAX_ENV, "")).strip().lower().removesuffix("b")
     if not text:
         return DEFAULT_MAX_BYTES
@@ -37,7 +40,7 @@ def max_bytes(value: str | None = None) -> int:
         return int(float(text.removesuffix(unit)) * UNITS[unit])
     except ValueError:
         raise ConfigError(
-            f"{MAX_ENV}={value or os.environ.get(MAX_ENV)!r} is not a size",
+            f"{name}={value if value is not None else os.environ.get(MAX_ENV)!r} is not a size",
             fix="use bytes or a unit: 500M, 4G",
         ) from None
 
