@@ -54,17 +54,27 @@ def coverage_sources(project: Project) -> tuple[str, ...]:
     return (".",)
 
 
+REPORT_ARGV = ("json", "-q", f"--data-file={COVERAGE_DATA}", "-o", f"{OUTDIR}/{COVERAGE_JSON}")
+"""`coverage json`: the report the leg's verdict reads."""
+RUN_THEN_REPORT = (
+    "import sys; from coverage.cmdline import main; status = main(sys.argv[1:]); "
+    f"main({list(REPORT_ARGV)!r}); sys.exit(status)"
+)
+"""A `python -c`: `coverage run` with the arguments it is given, then `coverage json` in the same
+process (one interpreter start and one import of coverage fewer per leg); pytest's exit status."""
+
+
 def _test_argv(project: Project) -> tuple[str, ...]:
     test = project.config.test
     command = test.command
     markers = ("-m", test.markers) if test.markers else ()
     python = install.venv_bin("python")
-    if command[0] == "pytest":
+    if _runs_pytest(project):
         sources = ",".join(coverage_sources(project))
         return (
             python,
-            "-m",
-            "coverage",
+            "-c",
+            RUN_THEN_REPORT,
             "run",
             f"--data-file={COVERAGE_DATA}",
             f"--source={sources}",
@@ -77,6 +87,10 @@ def _test_argv(project: Project) -> tuple[str, ...]:
             "no:cacheprovider",
         )
     return (install.venv_bin(command[0]), *command[1:])
+
+
+def _runs_pytest(project: Project) -> bool:
+    return project.config.test.command[0] == "pytest"
 
 
 def _version_params(built_as: ProjectVersion | None) -> dict[str, str]:
@@ -100,23 +114,13 @@ def test_stage(
     inputs = code_filter(project)
     if services is not None:
         inputs = _with_kept(inputs, services.file, ".env")
-    commands = (
-        *setup.commands,
-        Command(argv=_test_argv(project), may_fail=True, label="pytest", stdout="pytest.txt"),
-        Command(
-            argv=(
-                install.venv_bin("python"),
-                "-m",
-                "coverage",
-                "json",
-                f"--data-file={COVERAGE_DATA}",
-                "-o",
-                f"{OUTDIR}/{COVERAGE_JSON}",
-            ),
-            may_fail=True,
-            label="coverage",
-        ),
+    tests = Command(argv=_test_argv(project), may_fail=True, label="pytest", stdout="pytest.txt")
+    # pytest's own run reports coverage itself (RUN_THEN_REPORT); another command gets the report
+    # step after it, which finds data only if that command wrote some
+    report = Command(
+        argv=(install.venv_bin("python"), "-m", "coverage", *REPORT_ARGV), may_fail=True, label="coverage"
     )
+    commands = (*setup.commands, tests) if _runs_pytest(project) else (*setup.commands, tests, report)
     return Stage(
         id=test_stage_id(version),
         group="test",
