@@ -108,6 +108,8 @@ class ToolVolumes:
         self._labels = dict(labels)
         self._ready: set[str] = set()
         self._lock = threading.Lock()
+        self._filling: dict[str, threading.Lock] = {}
+        """One lock per volume: legs wait for the fill of their own tools only."""
 
     @staticmethod
     def name(tool: ToolBinary) -> str:
@@ -136,6 +138,8 @@ class ToolVolumes:
                 )
             name = self.name(tool)
             with self._lock:
+                filling = self._filling.setdefault(name, threading.Lock())
+            with filling:
                 if name not in self._ready:
                     if not self._filled(tool, name):
                         self._fill(tool, name)
@@ -154,7 +158,12 @@ class ToolVolumes:
         return bool(created) and labels.get(FILLED_LABEL) == created
 
     def _fill(self, tool: ToolBinary, name: str) -> None:
-        data = self._tools.get(tool)
+        """Copy the executable into the volume, inside one container of the tool's image.
+
+        The image's own archive of the file goes back in when the file keeps its name (read
+        whole first: the engine serves one archive request of a container at a time, and a
+        streamed copy into the same container waits on itself); a renamed one is packed again.
+        """
         filename = posixpath.basename(tool.dest)
         api = self._client.api
         with contextlib.suppress(docker.errors.NotFound):  # a mark for an older fill goes first
@@ -170,8 +179,20 @@ class ToolVolumes:
             volumes={name: {"bind": "/shipyard-tool", "mode": "rw"}},
         )
         try:
-            filled = self._size_in(holder.id, f"/shipyard-tool/{filename}") == len(data)
-            if not filled and not holder.put_archive("/shipyard-tool", pack_bytes(filename, data)):
+            size = self._size_in(holder.id, tool.source)
+            if size is None:
+                raise StageError(
+                    f"{tool.image} has no {tool.source}",
+                    fix=f"fix the binary path of tool {tool.tool!r} in [tool.shipyard.tools]",
+                )
+            if self._size_in(holder.id, f"/shipyard-tool/{filename}") != size:
+                if posixpath.basename(tool.source) == filename:
+                    chunks, _ = holder.get_archive(tool.source)
+                    data = b"".join(chunks)
+                else:
+                    data = pack_bytes(filename, self._tools.get(tool))
+                holder.put_archive("/shipyard-tool", data)
+            if self._size_in(holder.id, f"/shipyard-tool/{filename}") != size:
                 raise StageError(
                     f"could not fill the tools volume {name}", fix="check the engine's disk space"
                 )
