@@ -161,8 +161,8 @@ class ToolVolumes:
         """Copy the executable into the volume, inside one container of the tool's image.
 
         The image's own archive of the file goes back in when the file keeps its name (read
-        whole first: the engine serves one archive request of a container at a time, and a
-        streamed copy into the same container waits on itself); a renamed one is packed again.
+        whole first: streamed from get_archive into put_archive of the same container, the
+        upload hung until the client's timeout on Docker 26); a renamed one is packed again.
         """
         filename = posixpath.basename(tool.dest)
         api = self._client.api
