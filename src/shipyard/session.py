@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from shipyard.config.load import Project, load_project
@@ -53,6 +53,13 @@ class Session:
     digests: dict[str, str]
     out_root: Path
     cache: StageCache
+
+
+def with_plan(session: Session, plan: Plan) -> Session:
+    """`session` with another plan of the same checkout (a stage's policy changed), digests made again."""
+    files = session.files
+    digests = stage_digests(plan, files, hash_files(session.project.root, files), session.git)
+    return replace(session, plan=plan, digests=digests)
 
 
 def publish_tags(project: Project, git: GitInfo) -> tuple[str, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -24,6 +23,7 @@ from shipyard.reports.stage_dirs import project_stage_ids
 from shipyard.reports.summary import summary_data
 from shipyard.reports.write import write_reports
 from shipyard.runner import RunOptions, RunState, StageRun, run_plan
+from shipyard.session import with_plan
 from shipyard.stages.publish import COSIGN_KEY, COSIGN_PASSWORD, REGISTRY_PASSWORD, REGISTRY_USERNAME
 from shipyard.stages.publish_package import INDEX_PASSWORD, INDEX_USERNAME
 from shipyard.stages.result import StageResult, Status
@@ -216,7 +216,7 @@ def command(
     _check_writable(session.out_root)
     if report_to:  # the service's baseline, asked for before the run (shipyard.bench_baseline)
         plan = with_served_baseline(session.plan, url=report_to, project=session.project.name)
-        session = dataclasses.replace(session, plan=plan)
+        session = with_plan(session, plan)  # the bench's key holds the baseline it is judged against
     console = output_console(stderr=as_json)
     state = RunState(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}

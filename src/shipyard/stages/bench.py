@@ -4,7 +4,9 @@ Configured by `[tool.shipyard.bench]`; without the table the stage is n/a. It in
 as a test leg does (install.setup_for), runs pytest-benchmark (or the configured command) writing
 `bench.json`, and the gate compares each benchmark's rounds with the baseline's: the same report
 from the last green run on the baseline branch (shipyard.baselines). It runs exclusive (no other
-stage beside it, whose load would slow it) and is never cached: its verdict depends on the baseline.
+stage beside it, whose load would slow it). Cached like any stage: its key holds the baseline it is
+compared with (the file's content, or the one `shipyard serve` handed out), so a new baseline runs
+it again and nothing changed runs nothing; `--no-cache` measures again.
 """
 
 from __future__ import annotations
@@ -102,7 +104,6 @@ def bench_stage(project: Project) -> Stage:
             "min_rounds": str(config.min_rounds),
         },
         not_applicable=not_applicable,
-        cacheable=False,
         exclusive=True,
         baseline=Baseline(report=BENCH_JSON, ref=f"refs/heads/{config.baseline}"),
     )

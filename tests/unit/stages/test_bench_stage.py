@@ -1,4 +1,4 @@
-"""The bench stage: planned only when configured, exclusive, never cached; its evaluate on real reports."""
+"""The bench stage: planned only when configured, exclusive, keyed by its baseline; its evaluate."""
 
 from __future__ import annotations
 
@@ -71,12 +71,12 @@ def test_configured_it_joins_the_extended_and_full_tiers_only(tmp_path: Path) ->
     assert BENCH_ID in build_plan(project, context, names=("bench",), pythons=("3.11",)).ids
 
 
-def test_it_runs_alone_uncached_on_the_newest_python_installed_as_the_tests_are() -> None:
+def test_it_runs_alone_on_the_newest_python_installed_as_the_tests_are() -> None:
     project = load_project(EXAMPLES / "library")
     stage = bench_stage(project)
     assert stage.not_applicable is None
     assert stage.exclusive
-    assert not stage.cacheable
+    assert stage.cacheable  # by a key that holds its baseline (test_session)
     assert stage.baseline is not None
     assert stage.baseline.ref == "refs/heads/main"
     action = stage.action
