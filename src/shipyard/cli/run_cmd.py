@@ -17,6 +17,7 @@ from shipyard.baselines import save_baselines
 from shipyard.bench_baseline import with_served_baseline
 from shipyard.cli.live import LiveView, output_console, summary_table
 from shipyard.cli.options import open_selected, selection_options
+from shipyard.docker.leg_memory import memory_cap
 from shipyard.errors import EngineError, GateFailedError, ReportError
 from shipyard.plan.cache_bound import MAX_ENV, max_bytes, prune
 from shipyard.reports.stage_dirs import project_stage_ids
@@ -214,6 +215,7 @@ def command(
         out=out,
     )
     _check_writable(session.out_root)
+    memory_cap(0)  # a SHIPYARD_ENV_MEMORY that is no size fails here, before any stage runs
     if report_to:  # the service's baseline, asked for before the run (shipyard.bench_baseline)
         plan = with_served_baseline(session.plan, url=report_to, project=session.project.name)
         session = with_plan(session, plan)  # the bench's key holds the baseline it is judged against

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,16 @@ def test_the_default_jobs_are_two_per_core_at_most_eight(monkeypatch: pytest.Mon
 
         monkeypatch.setattr("os.sched_getaffinity", affinity)
         assert default_jobs() == jobs
+
+
+def test_a_memory_setting_that_is_no_size_stops_the_run_before_the_engine(
+    write_project: Callable[[dict[str, str]], Path],
+) -> None:
+    root = write_project({"pyproject.toml": PLAIN})
+    env = {**os.environ, "SHIPYARD_ENV_MEMORY": "lots", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    command = [str(SHIPYARD), "run", "lint", "--source", str(root)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "shipyard: error: SHIPYARD_ENV_MEMORY='lots' is not a size (fix: use bytes or a unit: 500M, 4G)"
+    ]
