@@ -56,12 +56,23 @@ def coverage_sources(project: Project) -> tuple[str, ...]:
 
 REPORT_ARGV = ("json", "-q", f"--data-file={COVERAGE_DATA}", "-o", f"{OUTDIR}/{COVERAGE_JSON}")
 """`coverage json`: the report the leg's verdict reads."""
-RUN_THEN_REPORT = (
-    "import sys; from coverage.cmdline import main; status = main(sys.argv[1:]); "
-    f"main({list(REPORT_ARGV)!r}); sys.exit(status)"
-)
+_RUN_THEN_REPORT = """\
+import contextlib, io, sys
+from coverage.cmdline import main
+status = main(sys.argv[1:])
+said = io.StringIO()
+with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+    failed = main(REPORT_ARGV)
+if failed and not status:
+    sys.stdout.write(said.getvalue())
+sys.exit(status)
+"""
+RUN_THEN_REPORT = f"exec({_RUN_THEN_REPORT.replace('REPORT_ARGV', repr(list(REPORT_ARGV)))!r})"
 """A `python -c`: `coverage run` with the arguments it is given, then `coverage json` in the same
-process (one interpreter start and one import of coverage fewer per leg); pytest's exit status."""
+process (one interpreter start and one import of coverage fewer per leg); pytest's exit status.
+What the report says is shown only when it failed after a run that passed: after a failed run
+(pytest missing, a usage error) the run's own last words stay the last of the output, the cause
+the verdict names, not the report's `No data to report.`"""
 
 
 def _test_argv(project: Project) -> tuple[str, ...]:
