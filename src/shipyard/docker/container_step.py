@@ -28,6 +28,7 @@ from shipyard.docker.environments import (
     KEEP_SCRIPT,
     MOUNT,
     RESTORE_SCRIPT,
+    SOURCES_SCRIPT,
     EnvironmentStore,
     Found,
     repository,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 KEEPALIVE = ("sleep", "86400")
 RESTORE_LABEL = "restore-environment"
-"""The outcome of a kept environment that could not be copied into the leg's container."""
+"""The outcome of a kept environment that could not be extracted into the leg's container."""
 RUN_LABEL = "dev.shipyard.run"
 STAGE_LABEL = "dev.shipyard.stage"
 FILLED_LABEL = "dev.shipyard.tool.filled"
@@ -608,7 +609,7 @@ class ContainerRunner:
         size = None
         try:
             size = self._copy_kept(container, plan)
-            emit(f"environment: copied in {time.monotonic() - started:.1f} s ({_mb(size)})")
+            emit(f"environment: kept in one archive in {time.monotonic() - started:.1f} s ({_mb(size)})")
         except (docker.errors.APIError, _NotKeptError) as exc:  # the run goes on; the next prepares it
             emit(f"environment: not kept ({str(exc).splitlines()[0]})")
         self._place(container, stage, step, context, context.files)
@@ -622,8 +623,9 @@ class ContainerRunner:
         if plan.bytecode:
             argv = ("python3", "-c", HARVEST_SCRIPT, MOUNT, *plan.writes)
             code, output = self._quiet(container, argv)
-            counted = output.strip().rsplit("\n", 1)[-1]
-            modules = f"bytecode of {counted} modules" if code == 0 and counted.isdigit() else "no bytecode"
+            counted = output.strip().rsplit("\n", 1)[-1].split()
+            if code == 0 and len(counted) == 2 and all(c.isdigit() for c in counted):  # noqa: PLR2004 - modules, bytes
+                modules, size = f"bytecode of {counted[0]} modules", size + int(counted[1])
         try:
             if plan.volume is None:
                 return False
@@ -636,8 +638,9 @@ class ContainerRunner:
         return True
 
     def _copy_kept(self, container: Any, plan: _EnvironmentPlan) -> int:
-        """Copy the directories the setup wrote into the environment's volume; the bytes kept."""
-        code, output = self._quiet(container, ("sh", "-c", KEEP_SCRIPT, "keep", MOUNT, *plan.writes))
+        """Tar the directories the setup wrote into the environment's volume; the bytes kept."""
+        sources = SOURCES_SCRIPT if plan.bytecode else ""
+        code, output = self._quiet(container, ("sh", "-c", KEEP_SCRIPT, "keep", MOUNT, sources, *plan.writes))
         lines = output.strip().splitlines()
         size = lines[-1].split()[0] if lines and lines[-1].split() else ""
         if code != 0 or not size.isdigit():
@@ -647,9 +650,9 @@ class ContainerRunner:
     def _restore(
         self, container: Any, plan: _EnvironmentPlan, emit: Callable[[str], None]
     ) -> tuple[CommandOutcome, ...]:
-        """Copy the kept environment into the container; a failed copy is the leg's failed command."""
+        """Extract the kept environment into the container; a failed one is the leg's failed command."""
         started = time.monotonic()
-        argv = ("sh", "-c", RESTORE_SCRIPT, "restore", MOUNT, *plan.writes)
+        argv = ("sh", "-c", RESTORE_SCRIPT, "restore", MOUNT)
         code, output = self._quiet(container, argv)
         if code == 0:
             where = "in memory" if plan.memory else "on disk"
