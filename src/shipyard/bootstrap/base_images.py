@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import postgres, python_dist
-from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, SEEDED, is_present, seed
+from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, SEEDED, is_present, seed, side_by_side
 from shipyard.bootstrap.oci import AMD64, ARM64, Image, ImageConfig, PlatformImage, layer_from_dir
 from shipyard.bootstrap.rootfs import (
     BOOKWORM_AMD64,
@@ -154,8 +154,7 @@ def seed_base_images(settings: Settings, report: Report, extra: tuple[RootfsSpec
             makers[name] = lambda name=name: _python(settings, name)
         else:
             makers[name] = lambda: _postgres(settings)
-    for name, make in makers.items():
-        seed(settings, name, make, report)
+    side_by_side([lambda n=name, m=make: seed(settings, n, m, report) for name, make in makers.items()])
     _report_unavailable_platforms(report)
 
 

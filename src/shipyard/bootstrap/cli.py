@@ -21,7 +21,11 @@ two local registries and seeded base and tool images; idempotent. Environment: {
 
 def _steps(settings: Settings, started: Started, report: Report) -> None:
     from shipyard.bootstrap.base_images import seed_base_images  # noqa: PLC0415 - after preflight
-    from shipyard.bootstrap.docker_images import seed_docker_images  # noqa: PLC0415 - as seed_tools
+    from shipyard.bootstrap.docker_images import (  # noqa: PLC0415 - as seed_tools
+        DOCKER_AMD64,
+        docker_images_present,
+        seed_docker_images,
+    )
     from shipyard.bootstrap.seed_tools import TOOL_ROOTFS, seed_tools  # noqa: PLC0415 - needs pydantic
 
     ensure_packages(report)
@@ -30,7 +34,9 @@ def _steps(settings: Settings, started: Started, report: Report) -> None:
     settings.state_dir.chmod(0o700)
     ensure_dockerd(settings, started, report)
     ensure_registries(settings, started, report)
-    seed_base_images(settings, report, extra=TOOL_ROOTFS)
+    # every root filesystem that may be missing is made in one parallel phase
+    docker_rootfs = () if docker_images_present(settings) else (DOCKER_AMD64,)
+    seed_base_images(settings, report, extra=(*TOOL_ROOTFS, *docker_rootfs))
     seed_tools(settings, report)
     seed_docker_images(settings, report)
 

@@ -64,9 +64,14 @@ def _image(settings: Settings, name: str) -> Image:
     return Image(f"docker.io/library/{name}", (PlatformImage(AMD64, (layer,), config),))
 
 
+def docker_images_present(settings: Settings) -> bool:
+    """Whether both stand-ins are seeded, by the current recipe."""
+    return all(is_present(settings, name, mirror=False) for name in (CLI, DIND))
+
+
 def seed_docker_images(settings: Settings, report: Report) -> None:
     """Seed the two stand-ins when missing (linux/amd64 only; not pushed to the mirror)."""
-    if not all(is_present(settings, name, mirror=False) for name in (CLI, DIND)):
+    if not docker_images_present(settings):
         ensure_rootfs(settings, [DOCKER_AMD64], report)
     for name in (CLI, DIND):
         seed(settings, name, lambda n=name: _image(settings, n), report, mirror=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap.oci import docker_load
@@ -101,3 +103,15 @@ def seed(
         stamp.write_text(digest + "\n", encoding="utf-8")
     platforms = ", ".join(p.platform.name for p in image.platforms)
     report.line(short, f"{platforms} ({digest[:19]})")
+
+
+def side_by_side(jobs: list[Callable[[], None]]) -> None:
+    """Run seeding `jobs` a few at a time (tar, hash, `docker load`, push: each about one core busy).
+
+    Every job runs to its end; the first error raised is raised again once all are done.
+    """
+    workers = min(4, max(2, os.cpu_count() or 2))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seed") as pool:
+        futures = [pool.submit(job) for job in jobs]
+    for future in futures:
+        future.result()

@@ -12,6 +12,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -60,8 +61,23 @@ def json_blob(media_type: str, value: object) -> Blob:
     return Blob(media_type, "sha256:" + hashlib.sha256(data).hexdigest(), len(data), data=data)
 
 
+_LAYER_LOCKS: dict[str, threading.Lock] = {}
+_LAYER_LOCKS_GUARD = threading.Lock()
+
+
+def _layer_lock(out: Path) -> threading.Lock:
+    """One lock per layer file: images seeded side by side share layers (every pyenv python's base)."""
+    with _LAYER_LOCKS_GUARD:
+        return _LAYER_LOCKS.setdefault(str(out), threading.Lock())
+
+
 def layer_from_dir(root: Path, out: Path, excludes: Sequence[str] = ()) -> Blob:
     """Tar `root` into `out` (numeric owners, xattrs) once; reuse it and its digest afterwards."""
+    with _layer_lock(out):
+        return _layer_from_dir(root, out, excludes)
+
+
+def _layer_from_dir(root: Path, out: Path, excludes: Sequence[str]) -> Blob:
     stamp = out.with_name(out.name + ".sha256")
     if out.exists() and stamp.exists():
         return Blob(LAYER_TYPE, stamp.read_text(encoding="utf-8").strip(), out.stat().st_size, path=out)

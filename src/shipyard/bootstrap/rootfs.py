@@ -103,14 +103,19 @@ def _ready_stamp(path: Path) -> Path:
     return path.with_name(path.name + ".ready")
 
 
-def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path, *, download_only: bool) -> None:
-    """Download only, or the first stage (`--foreign`: download + unpack the required packages)."""
-    cache = settings.state_dir / "debootstrap-cache"
+def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path) -> None:
+    """The first stage (`--foreign`: resolve, download and unpack the required packages).
+
+    Each rootfs has a .deb cache of its own (`debootstrap-cache/<name>`): the debootstraps run side
+    by side, and a cache shared between them would have two of them write one `arch:all` .deb at
+    once. A re-run after a failure downloads nothing it already has.
+    """
+    cache = settings.state_dir / "debootstrap-cache" / spec.name
     cache.mkdir(parents=True, exist_ok=True)
     argv = ["debootstrap", f"--arch={spec.arch}", "--variant=minbase", f"--cache-dir={cache}"]
     if spec.include:
         argv.append("--include=" + ",".join(spec.include))
-    argv.append("--download-only" if download_only else "--foreign")
+    argv.append("--foreign")
     script = [str(DEBOOTSTRAP_SCRIPTS / SCRIPT_OF[spec.suite])] if spec.suite in SCRIPT_OF else []
     run([*argv, spec.suite, str(target), settings.debian_mirror, *script], timeout=1200)
 
@@ -157,7 +162,7 @@ def _build(settings: Settings, spec: RootfsSpec, report: Report, twin: Future[Pa
         shutil.rmtree(target, ignore_errors=True)
         _ready_stamp(target).unlink(missing_ok=True)
         target.mkdir(parents=True)
-        _debootstrap(settings, spec, target, download_only=False)
+        _debootstrap(settings, spec, target)
         if spec.twin is None:
             _second_stage_natively(target)
             trim(target, spec.suite)
@@ -169,20 +174,6 @@ def _build(settings: Settings, spec: RootfsSpec, report: Report, twin: Future[Pa
     return target
 
 
-def _download(settings: Settings, specs: list[RootfsSpec], group: tuple[str, str], report: Report) -> None:
-    """Fill the debootstrap cache with every package `specs` of (suite, arch) `group` need."""
-    suite, arch = group
-    union = sorted({p for s in specs if (s.suite, s.arch) == group for p in s.include})
-    scratch = settings.state_dir / "rootfs" / f".download-{suite}-{arch}"
-    with report.step(f"debootstrap downloads {suite} {arch}", "cached"):
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        _debootstrap(
-            settings, RootfsSpec(scratch.name, arch, tuple(union), suite=suite), scratch, download_only=True
-        )
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _ready_future(path: Path) -> Future[Path]:
     done: Future[Path] = Future()
     done.set_result(path)
@@ -190,7 +181,7 @@ def _ready_future(path: Path) -> Future[Path]:
 
 
 def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -> None:
-    """Make every missing rootfs: downloads first (per suite and arch), then the debootstraps in parallel.
+    """Make every missing rootfs, all debootstraps in parallel.
 
     A foreign-arch rootfs is finished from its native twin, so a missing twin is made too and the
     foreign one waits for it after its own first stage.
@@ -207,8 +198,6 @@ def ensure_rootfs(settings: Settings, specs: list[RootfsSpec], report: Report) -
     missing = list(dict.fromkeys([*twins, *missing]))
     if not missing:
         return
-    for group in sorted({(spec.suite, spec.arch) for spec in missing}):  # one at a time: they share
-        _download(settings, missing, group, report)  # the cache, and arch:all .debs have one name
     natives = [spec for spec in missing if spec.twin is None]
     with ThreadPoolExecutor(max_workers=len(missing)) as pool:
         futures = {spec.name: pool.submit(_build, settings, spec, report, None) for spec in natives}

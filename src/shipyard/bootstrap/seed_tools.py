@@ -6,6 +6,7 @@ each image carries `dev.shipyard.seeded-for=<repository:tag@digest>`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import zipfile
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import python_dist
-from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, full_name, is_present, seed
+from shipyard.bootstrap.images import RECIPE, RECIPE_LABEL, full_name, is_present, seed, side_by_side
 from shipyard.bootstrap.oci import AMD64, Image, ImageConfig, PlatformImage, layer_from_dir
 from shipyard.bootstrap.packages import trixie_version
 from shipyard.bootstrap.rootfs import (
@@ -247,19 +248,22 @@ def seed_tools(settings: Settings, report: Report) -> None:
             report.present(tool.tagged)
     if pending:
         ensure_rootfs(settings, list(TOOL_ROOTFS), report)
-    for name, tool in pending.items():
+
+    def seed_one(name: str, tool: ToolImage) -> None:
         try:
             binary, stand_in = fetch_binary(name, tool, work)
         except BootstrapError as exc:
             report.cannot(tool.tagged, exc.one_line())
-            continue
+            return
         seed(
             settings,
             tool.tagged,
-            lambda n=name, t=tool, b=binary, v=stand_in: _tool_image(n, t, b, settings, v),
+            lambda: _tool_image(name, tool, binary, settings, stand_in),
             report,
             mirror=False,
             recipe=tool_recipe(name),
         )
+
+    side_by_side([functools.partial(seed_one, name, tool) for name, tool in pending.items()])
     for tool in DEFAULT_TOOL_IMAGES.values():
         _note_stand_in(tool, report)
