@@ -21,11 +21,21 @@ if TYPE_CHECKING:
     from shipyard.plan.graph import PlanContext
 
 _PREFIXES = tuple(f"{group}-" for group in GROUPS)
+_LAST_IDS: list[tuple[Project, PlanContext, frozenset[str]]] = []
+"""The ids of the last (project, context) asked about: a run asks twice (cache bound, reports)."""
 
 
 def project_stage_ids(project: Project, context: PlanContext) -> frozenset[str]:
-    """Every stage id the project has, whichever stages a run selects."""
-    return frozenset({*all_stages(project, context), *PUBLISH_IDS})
+    """Every stage id the project has, whichever stages a run selects.
+
+    The same (frozen) project and context objects give the same ids; they are made once.
+    """
+    for known, known_context, ids in _LAST_IDS:
+        if known is project and known_context is context:
+            return ids
+    ids = frozenset({*all_stages(project, context), *PUBLISH_IDS})
+    _LAST_IDS[:] = [(project, context, ids)]
+    return ids
 
 
 def is_stage_id(name: str) -> bool:
