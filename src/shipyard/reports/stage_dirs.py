@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from shipyard.plan.graph import PlanContext
 
 _PREFIXES = tuple(f"{group}-" for group in GROUPS)
-_LAST_IDS: list[tuple[Project, PlanContext, frozenset[str]]] = []
+_last: tuple[Project, PlanContext, frozenset[str]] | None = None
 """The ids of the last (project, context) asked about: a run asks twice (cache bound, reports)."""
 
 
@@ -30,11 +30,11 @@ def project_stage_ids(project: Project, context: PlanContext) -> frozenset[str]:
 
     The same (frozen) project and context objects give the same ids; they are made once.
     """
-    for known, known_context, ids in _LAST_IDS:
-        if known is project and known_context is context:
-            return ids
+    global _last  # noqa: PLW0603 - a one-entry memo of this module's own
+    if _last is not None and _last[0] is project and _last[1] is context:
+        return _last[2]
     ids = frozenset({*all_stages(project, context), *PUBLISH_IDS})
-    _LAST_IDS[:] = [(project, context, ids)]
+    _last = (project, context, ids)
     return ids
 
 
