@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 
@@ -46,54 +47,94 @@ class GitInfo:
 DESCRIBE = ("describe", "--dirty", "--tags", "--long", "--abbrev=40", "--match", "*[0-9]*")
 """setuptools-scm's own `git describe` (vcs_versioning `DEFAULT_DESCRIBE`): full sha, `-dirty`."""
 
+COUNT = ("rev-list", "--count", "HEAD")
+"""How many commits HEAD has (setuptools-scm's distance when no tag matches)."""
+
 NO_GIT = GitInfo(sha=None, ref=None, committed=None, dirty=False, history=None)
 
 
-def _git(root: Path, *args: str) -> str | None:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+def _environment() -> dict[str, str]:
+    # GIT_OPTIONAL_LOCKS=0: `status` and `describe --dirty` leave the index as it is (git's rule for
+    # commands run in the background), so the reads below never contend for index.lock
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def _start(root: Path, *args: str) -> subprocess.Popen[str] | None:
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False, env=env
+        return subprocess.Popen(
+            ["git", "-C", str(root), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=_environment(),
         )
     except FileNotFoundError:
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def _output(proc: subprocess.Popen[str] | None) -> str | None:
+    if proc is None:
+        return None
+    out, _ = proc.communicate()
+    return out.strip() if proc.returncode == 0 else None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    return _output(_start(root, *args))
+
+
+def _git_at_once(root: Path, commands: Mapping[str, tuple[str, ...]]) -> dict[str, str | None]:
+    """Every command started before any is waited for (each costs a fork and git's start-up)."""
+    started = {name: _start(root, *args) for name, args in commands.items()}
+    return {name: _output(proc) for name, proc in started.items()}
 
 
 def read_git(root: Path) -> GitInfo:
     """Read the repository state at `root` (GITHUB_REF, when set, names the ref on a CI checkout)."""
-    sha = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    commands = {
+        "sha": ("rev-parse", "--verify", "--quiet", "HEAD"),
+        "stamp": ("show", "-s", "--format=%ct", "HEAD"),
+        "status": ("status", "--porcelain", "--untracked-files=no"),
+        "refs": ("for-each-ref", "--format=%(objectname) %(refname)"),
+        "count": COUNT,
+        "describe": DESCRIBE,
+        "where": ("rev-parse", "--show-toplevel", "--show-prefix"),
+    }
+    if not os.environ.get("GITHUB_REF"):
+        commands["ref"] = ("symbolic-ref", "--quiet", "HEAD")
+    out = _git_at_once(root, commands)
+    sha = out["sha"]
     if sha is None:
         return NO_GIT
-    ref = os.environ.get("GITHUB_REF") or _git(root, "symbolic-ref", "--quiet", "HEAD")
+    ref = os.environ.get("GITHUB_REF") or out.get("ref")
     if ref is None:
         tag = _git(root, "describe", "--tags", "--exact-match", "HEAD")
         ref = f"refs/tags/{tag}" if tag else None
-    stamp = _git(root, "show", "-s", "--format=%ct", "HEAD")
+    stamp = out["stamp"]
     committed = dt.datetime.fromtimestamp(int(stamp), tz=dt.timezone.utc) if stamp else None
-    status = _git(root, "status", "--porcelain", "--untracked-files=no")
-    refs = _git(root, "for-each-ref", "--format=%(objectname) %(refname)") or ""
-    history = hashlib.sha256(f"{sha}\n{refs}".encode()).hexdigest()
-    describe, commits = read_describe(root)
-    toplevel = _git(root, "rev-parse", "--show-toplevel")
-    prefix = _git(root, "rev-parse", "--show-prefix") or ""
+    history = hashlib.sha256(f"{sha}\n{out['refs'] or ''}".encode()).hexdigest()
+    toplevel, _, prefix = (out["where"] or "").partition("\n")
     return GitInfo(
         sha=sha,
         ref=ref,
         committed=committed,
-        dirty=bool(status),
+        dirty=bool(out["status"]),
         history=history,
-        describe=describe,
-        commits=commits,
-        toplevel=toplevel,
-        prefix=prefix,
+        describe=out["describe"],
+        commits=_count(out["count"]),
+        toplevel=toplevel or None,
+        prefix=prefix.strip(),
     )
 
 
 def read_describe(root: Path) -> tuple[str | None, int | None]:
     """`git describe` of HEAD (None when no tag matches) and the number of commits HEAD has."""
-    count = _git(root, "rev-list", "--count", "HEAD")
-    return _git(root, *DESCRIBE), int(count) if count and count.isdigit() else None
+    out = _git_at_once(root, {"describe": DESCRIBE, "count": COUNT})
+    return out["describe"], _count(out["count"])
+
+
+def _count(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 def changed_paths(root: Path, base: str) -> tuple[str, ...]:
