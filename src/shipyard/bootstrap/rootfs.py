@@ -7,6 +7,7 @@ lacks (3.14, 3.15), on amd64 and arm64 alike.
 from __future__ import annotations
 
 import shutil
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.bootstrap import foreign
 from shipyard.bootstrap.run import run
+from shipyard.errors import BootstrapError
 
 if TYPE_CHECKING:
     from shipyard.bootstrap.report import Report
@@ -103,12 +105,20 @@ def _ready_stamp(path: Path) -> Path:
     return path.with_name(path.name + ".ready")
 
 
-def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path) -> None:
+DOWNLOAD_FAILED = "Couldn't download"
+"""What debootstrap prints when a package or a release file could not be fetched (functions: `download_*`)."""
+
+DOWNLOAD_RETRY_PAUSES = (5.0, 20.0)
+"""Seconds before each new try of a first stage that failed on a download (two more tries)."""
+
+
+def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path, report: Report) -> None:
     """The first stage (`--foreign`: resolve, download and unpack the required packages).
 
     Each rootfs has a .deb cache of its own (`debootstrap-cache/<name>`): the debootstraps run side
     by side, and a cache shared between them would have two of them write one `arch:all` .deb at
-    once. A re-run after a failure downloads nothing it already has.
+    once. A re-run after a failure downloads nothing it already has: a download the mirror dropped
+    is tried again here, twice, before the bootstrap gives up.
     """
     cache = settings.state_dir / "debootstrap-cache" / spec.name
     cache.mkdir(parents=True, exist_ok=True)
@@ -117,7 +127,20 @@ def _debootstrap(settings: Settings, spec: RootfsSpec, target: Path) -> None:
         argv.append("--include=" + ",".join(spec.include))
     argv.append("--foreign")
     script = [str(DEBOOTSTRAP_SCRIPTS / SCRIPT_OF[spec.suite])] if spec.suite in SCRIPT_OF else []
-    run([*argv, spec.suite, str(target), settings.debian_mirror, *script], timeout=1200)
+    full = [*argv, spec.suite, str(target), settings.debian_mirror, *script]
+    for pause in (*DOWNLOAD_RETRY_PAUSES, None):
+        try:
+            run(full, timeout=1200)
+        except BootstrapError as exc:  # noqa: PERF203 - one try per download attempt, three at most
+            if pause is None or DOWNLOAD_FAILED not in exc.message:
+                raise
+            # a mirror's dropped connection: the packages downloaded so far stay in the cache
+            report.line(f"rootfs {spec.name}", f"a download failed, trying again in {pause:.0f} s")
+            time.sleep(pause)
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+        else:
+            return
 
 
 def _second_stage_natively(target: Path) -> None:
@@ -162,7 +185,7 @@ def _build(settings: Settings, spec: RootfsSpec, report: Report, twin: Future[Pa
         shutil.rmtree(target, ignore_errors=True)
         _ready_stamp(target).unlink(missing_ok=True)
         target.mkdir(parents=True)
-        _debootstrap(settings, spec, target)
+        _debootstrap(settings, spec, target, report)
         if spec.twin is None:
             _second_stage_natively(target)
             trim(target, spec.suite)
