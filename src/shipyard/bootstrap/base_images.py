@@ -63,11 +63,14 @@ def _debian(settings: Settings, tag: str) -> Image:
 
 
 def _python_amd64(settings: Settings, src: Path) -> PlatformImage:
-    base = rootfs_dir(settings, PYTHON_AMD64)
+    # the shared base layer first: stage_pyenv hard-links the base rootfs (its ld.so.cache), which
+    # changes every file's ctime, and a tar of it running beside that (another version's job) fails
+    # with "file changed as we read it". Every job waits here until the one tar of the base is done.
+    base_layer = _layer(settings, PYTHON_AMD64, slim=True)
     stage = settings.state_dir / "stage" / f"python-{src.name}"
-    python_dist.stage_pyenv(src, base, stage)
+    python_dist.stage_pyenv(src, rootfs_dir(settings, PYTHON_AMD64), stage)
     top = layer_from_dir(stage, settings.state_dir / "layers" / f"python-{src.name}.tar")
-    return PlatformImage(AMD64, (_layer(settings, PYTHON_AMD64, slim=True), top), _python_config(src.name))
+    return PlatformImage(AMD64, (base_layer, top), _python_config(src.name))
 
 
 def _python_arm64(settings: Settings) -> PlatformImage:
