@@ -20,7 +20,6 @@ from shipyard.baselines import baseline_path
 from shipyard.config.models import BENCH_DIR, BenchConfig
 from shipyard.errors import ReportError
 from shipyard.gates.bench import bench_gate
-from shipyard.parsers.bench import parse_bench
 from shipyard.stages import install
 from shipyard.stages.common import code_filter, newest_python, python_image
 from shipyard.stages.result import StageResult, Status
@@ -126,6 +125,8 @@ class EvaluateBench:
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge one bench run."""
+        from shipyard.parsers.bench import parse_bench  # noqa: PLC0415 - not on a cache hit
+
         broken = broken_run(outcome, may_fail=(BENCH_LABEL,))
         if broken:
             return broken
@@ -172,6 +173,8 @@ class EvaluateBench:
 
     def _baseline(self) -> tuple[BenchReport | None, str]:
         """The baseline to compare with and the line saying which it is: the service's, the file, none."""
+        from shipyard.parsers.bench import parse_bench  # noqa: PLC0415 - not on a cache hit
+
         note = f" ({self.serve_note})" if self.serve_note else ""
         if self.served is not None:
             return self.served.report, self.served.origin

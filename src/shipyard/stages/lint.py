@@ -6,8 +6,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from shipyard.config.toml_document import toml_document
-from shipyard.gates.lint import lint_gate
-from shipyard.parsers.ruff import parse_ruff_check, parse_ruff_format
 from shipyard.stages import install
 from shipyard.stages.common import (
     ALWAYS_EXCLUDED,
@@ -196,6 +194,10 @@ class EvaluateLint:
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge the lint stage."""
+        # here, not at the top: a stage that was a cache hit loads no parser or gate
+        from shipyard.gates.lint import lint_gate  # noqa: PLC0415 - as above
+        from shipyard.parsers.ruff import parse_ruff_check, parse_ruff_format  # noqa: PLC0415 - as above
+
         broken = broken_run(outcome, may_fail=("ruff-check", "ruff-format", "typecheck"))
         if broken:
             return broken

@@ -8,7 +8,6 @@ release tag.
 
 from __future__ import annotations
 
-import tarfile
 import zipfile
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -72,6 +71,8 @@ def read_wheel(path: Path) -> WheelInfo:
 
 def read_sdist(path: Path) -> tuple[str, ...]:
     """The files of an sdist, relative to its top folder (`name-version/`)."""
+    import tarfile  # noqa: PLC0415 - only a package stage that ran reads an sdist
+
     try:
         with tarfile.open(path, mode="r:gz") as archive:
             names = [m.name for m in archive.getmembers() if m.isfile()]

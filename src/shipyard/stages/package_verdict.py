@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING, Literal
 from packaging.version import Version
 
 from shipyard.errors import ReportError
-from shipyard.parsers.sbom import parse_sbom
-from shipyard.parsers.twine import parse_twine_check
-from shipyard.parsers.wheel_contents import parse_wheel_contents
 from shipyard.reports.checksums import parse_checksums, sha256_file
 from shipyard.stages.package_contents import (
     bad_pure_tags,
@@ -98,6 +95,8 @@ def build_failure(command: CommandOutcome, version_problem: str | None) -> str:
 
 def twine_check(outcome: StageOutcome) -> Check:
     """`twine check --strict`: the metadata (the README above all) renders on the index."""
+    from shipyard.parsers.twine import parse_twine_check  # noqa: PLC0415 - not on a cache hit
+
     command = _command(outcome, "twine-check")
     if command is None or command.exit_code == 127:  # noqa: PLR2004 - "command not found"
         return Check("twine-check", "skipped", "twine did not run")
@@ -117,6 +116,8 @@ def twine_check(outcome: StageOutcome) -> Check:
 
 def contents_check(outcome: StageOutcome) -> Check:
     """check-wheel-contents: no bytecode, duplicates, stray top-level names or empty wheel."""
+    from shipyard.parsers.wheel_contents import parse_wheel_contents  # noqa: PLC0415 - not on a cache hit
+
     command = _command(outcome, "check-wheel-contents")
     if command is None or command.exit_code == 127:  # noqa: PLR2004
         return Check("wheel-contents", "skipped", "check-wheel-contents did not run")
@@ -198,6 +199,8 @@ def checksums_check(outcome: StageOutcome, files: list[Path]) -> Check:
 
 def sbom_problem(outcome: StageOutcome) -> tuple[str | None, int]:
     """Why the SBOM is missing (None when present) and how many packages it lists."""
+    from shipyard.parsers.sbom import parse_sbom  # noqa: PLC0415 - not on a cache hit
+
     for label in ("sbom-install", "syft"):
         command = _command(outcome, label)
         if command is not None and command.exit_code != 0:

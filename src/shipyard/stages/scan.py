@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.config.models import ScanConfig  # noqa: TC001 - as above
-from shipyard.gates.scan import scan_gate
-from shipyard.parsers.gitleaks import parse_gitleaks
-from shipyard.parsers.trivy import parse_trivy
 from shipyard.stages.build import SCAN_TAR, build_stage_id, local_tag
 from shipyard.stages.common import ALWAYS_EXCLUDED, TRIVY_CACHE
 from shipyard.stages.result import StageResult, Status
@@ -284,6 +281,11 @@ class EvaluateScan:
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge a scan stage."""
+        # here, not at the top: a stage that was a cache hit loads no parser or gate
+        from shipyard.gates.scan import scan_gate  # noqa: PLC0415 - as above
+        from shipyard.parsers.gitleaks import parse_gitleaks  # noqa: PLC0415 - as above
+        from shipyard.parsers.trivy import parse_trivy  # noqa: PLC0415 - as above
+
         broken = broken_run(outcome, may_fail=tuple(p.label for p in self.parts))
         if broken:
             return broken

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from shipyard.gates.testing import suite_gate
-from shipyard.parsers.coverage import parse_coverage
-from shipyard.parsers.junit import parse_junit
 from shipyard.stages import install
 from shipyard.stages.common import code_filter, python_image
 from shipyard.stages.result import StageResult, Status
@@ -188,6 +185,11 @@ class EvaluateTest:
 
     def __call__(self, outcome: StageOutcome) -> StageResult:
         """Judge one test leg."""
+        # here, not at the top: a stage that was a cache hit loads no parser or gate
+        from shipyard.gates.testing import suite_gate  # noqa: PLC0415 - as above
+        from shipyard.parsers.coverage import parse_coverage  # noqa: PLC0415 - as above
+        from shipyard.parsers.junit import parse_junit  # noqa: PLC0415 - as above
+
         if self.services is not None:
             problem = services_verdict(self.services, outcome)
             if problem is not None:
