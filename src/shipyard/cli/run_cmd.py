@@ -14,8 +14,7 @@ import anyio
 import click
 
 from shipyard.baselines import save_baselines
-from shipyard.bench_baseline import with_served_baseline
-from shipyard.cli.live import LiveView, output_console, summary_table
+from shipyard.cli.live import LiveView, PlainLines, output_console, summary_table
 from shipyard.cli.options import open_selected, selection_options
 from shipyard.docker.leg_memory import memory_cap
 from shipyard.errors import EngineError, GateFailedError, ReportError
@@ -31,8 +30,7 @@ from shipyard.stages.result import StageResult, Status
 from shipyard.stages.spec import BuildStep
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
+    from shipyard.cli.live import Lines
     from shipyard.docker.executor import DockerExecutor
     from shipyard.executor import StepContext
     from shipyard.session import Session
@@ -217,9 +215,11 @@ def command(
     _check_writable(session.out_root)
     memory_cap(0)  # a SHIPYARD_ENV_MEMORY that is no size fails here, before any stage runs
     if report_to:  # the service's baseline, asked for before the run (shipyard.bench_baseline)
+        from shipyard.bench_baseline import with_served_baseline  # noqa: PLC0415 - its HTTP client only then
+
         plan = with_served_baseline(session.plan, url=report_to, project=session.project.name)
         session = with_plan(session, plan)  # the bench's key holds the baseline it is judged against
-    console = output_console(stderr=as_json)
+    console = PlainLines(sys.stderr) if as_json else output_console()
     state = RunState(
         runs={s.id: StageRun(stage=s, digest=session.digests[s.id]) for s in session.plan.stages}
     )
@@ -275,7 +275,7 @@ def command(
         )
 
 
-def _bound_cache(session: Session, console: Console) -> None:
+def _bound_cache(session: Session, console: Lines) -> None:
     """Drop cached stages the project no longer has, and the oldest over the size bound."""
     removed = prune(
         session.cache.root, keep=project_stage_ids(session.project, session.context), limit=max_bytes()
@@ -314,7 +314,7 @@ def _finish(
     executor: str,
     stand_ins: list[str],
     error: str | None,
-    console: Console,
+    console: Lines,
     as_json: bool,
     report_to: str | None = None,
 ) -> None:
@@ -345,7 +345,7 @@ def _finish(
         _report(report_to, data, console)
 
 
-def _report(url: str, data: dict[str, object], console: Console) -> None:
+def _report(url: str, data: dict[str, object], console: Lines) -> None:
     """Send the summary to a run-history service; never fails the run."""
     from shipyard.serve.client import send_summary  # noqa: PLC0415 - only with --report-to
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.cli.debug_cmd import pasteable
-from shipyard.cli.live import LiveView, output_console, summary_table
+from shipyard.cli.live import LiveView, PlainLines, output_console, summary_table
 from shipyard.config.load import load_project
 from shipyard.gitinfo import GitInfo
 from shipyard.plan.graph import PlanContext, build_plan
@@ -124,3 +124,18 @@ def test_plan_in_a_pipe_without_columns_keeps_each_stage_on_one_row(
     history = next(line for line in rows if "scan-history" in line)
     assert "n/a: not in a git repository" in history or "run: " in history, history
     assert all(line.split("│")[2].strip() for line in rows), "a stage's row wrapped onto a second line"
+
+
+def test_json_progress_is_plain_lines_markup_tags_dropped_and_nothing_else() -> None:
+    out = io.StringIO()
+    lines = PlainLines(out)
+    run = _run(LONG + " [tool.ruff] :x: [/tmp/x]")
+    view = LiveView(RunState(runs={"lint": run}), lines)
+    with view:
+        view.stage_finished(run)
+    lines.print("[yellow]warning:[/] the summary was not sent: [Errno 111] refused")
+    printed = out.getvalue().splitlines()
+    assert printed[0].endswith(f"lint: failed in 0.0s: {LONG} [tool.ruff] :x: [/tmp/x]"), printed
+    assert printed[0].startswith("[")  # the [HH:MM:SS] stamp: no tag
+    assert printed[1] == "warning: the summary was not sent: [Errno 111] refused"
+    assert not lines.is_terminal
