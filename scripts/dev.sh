@@ -67,7 +67,8 @@ case "${1:-}" in
       # process has a temporary directory of its own (pytest removes old ones of its basetemp)
       status=0
       ci_out=$(mktemp -d)
-      alongside=(tests/engine/test_compose_stage.py tests/engine/test_broken_faults.py tests/engine/test_remote_engine.py)
+      alongside=(tests/engine/test_compose_stage.py tests/engine/test_broken_faults.py tests/engine/test_remote_engine.py
+        tests/engine/test_environments.py)
       ignored=()
       for file in "${alongside[@]}"; do ignored+=("--ignore=$file"); done
       phase "pytest: the Dagger module (ci/tests: registration, queries, its install, the emulated engine), then ${alongside[*]}, alongside"
