@@ -72,6 +72,8 @@ class ProjectFacts(BaseModel):
     """The test matrix the defaults give (empty when requires-python admits only end-of-life versions)."""
     end_of_life_only: tuple[str, ...] = ()
     """The end-of-life versions requires-python admits when it admits no current one."""
+    end_of_life_admitted: tuple[str, ...] = ()
+    """Every end-of-life version requires-python admits (never part of a derived matrix)."""
     uv_lock: bool = False
     requirement_files: tuple[str, ...] = ()
     """Requirement files at the usual places, relative to the root."""
@@ -253,17 +255,26 @@ def _workspace(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _matrix(requires_python: object, pyproject: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    try:
-        return default_pythons(requires_python, pyproject), ()
-    except ConfigError:
-        ended = tuple(v for v in END_OF_LIFE_PYTHONS if v in PYTHON_VERSIONS)
-        try:
-            from packaging.specifiers import SpecifierSet  # noqa: PLC0415 - only for this rare case
+    """The derived matrix and every end-of-life version requires-python admits.
 
+    The matrix is empty when requires-python admits no current version.
+    """
+    ended = tuple(v for v in END_OF_LIFE_PYTHONS if v in PYTHON_VERSIONS)
+    if requires_python is None:
+        admitted = ended
+    else:
+        from packaging.specifiers import SpecifierSet  # noqa: PLC0415 - as config.load does
+
+        try:
             spec = SpecifierSet(str(requires_python))
         except ValueError:
-            return (), ()
-        return (), tuple(v for v in ended if any(spec.contains(f"{v}.{p}") for p in range(30)))
+            admitted = ()
+        else:
+            admitted = tuple(v for v in ended if any(spec.contains(f"{v}.{p}") for p in range(30)))
+    try:
+        return default_pythons(requires_python, pyproject), admitted
+    except ConfigError:
+        return (), admitted
 
 
 def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts:
@@ -282,7 +293,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
     project = toml_table(document.get("project"))
     tool = toml_table(document.get("tool"))
     requires_python = project.get("requires-python")
-    matrix, end_of_life = _matrix(requires_python, pyproject)
+    matrix, end_of_life = _matrix(requires_python, pyproject)  # end-of-life versions it admits
     files = _walk(root)
     relative = [str(p.relative_to(root)) for p in files]
     markers, addopts = _pytest_config(root, document)
@@ -311,7 +322,8 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
         build_backend=toml_table(document.get("build-system")).get("build-backend"),
         requires_python=requires_python if isinstance(requires_python, str) else None,
         matrix=matrix,
-        end_of_life_only=end_of_life,
+        end_of_life_only=() if matrix else end_of_life,
+        end_of_life_admitted=end_of_life,
         uv_lock=(root / "uv.lock").is_file(),
         requirement_files=found_files,
         pytest_requirement_files=with_pytest,

@@ -76,7 +76,9 @@ def _listed(values: tuple[str, ...]) -> str:
 
 
 def _python(facts: ProjectFacts) -> list[Key]:
-    if facts.matrix or not facts.end_of_life_only:
+    if facts.matrix:
+        return _runner_pythons(facts)
+    if not facts.end_of_life_only:
         return []
     return [
         Key(
@@ -87,6 +89,24 @@ def _python(facts: ProjectFacts) -> list[Key]:
             f"{_listed(facts.end_of_life_only)}, past end of life: never derived, so listed",
         )
     ]
+
+
+def _runner_pythons(facts: ProjectFacts) -> list[Key]:
+    """The derived matrix plus the end-of-life versions the project's own tox or nox still tests.
+
+    The default leaves a version past its end of life out even where requires-python admits it;
+    a project whose runner tests it keeps testing it, once listed.
+    """
+    for runner in facts.runners:
+        kept = tuple(v for v in runner.pythons if v in facts.end_of_life_admitted and v not in facts.matrix)
+        if kept:
+            value = tuple(sorted({*facts.matrix, *kept}, key=lambda v: int(v.split(".")[1])))
+            reason = (
+                f"{runner.file} tests {_listed(kept)}, past end of life: never derived from "
+                f"requires-python {facts.requires_python!r}, so listed with the current ones"
+            )
+            return [Key(section="", name="python", value=value, reason=reason)]
+    return []
 
 
 def _pytest_extra(facts: ProjectFacts) -> str | None:
