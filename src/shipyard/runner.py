@@ -259,20 +259,20 @@ async def _stage(
     result = within_budget(
         _evaluate(stage, outcome), seconds=run.elapsed, budget=stage.budget, group=stage.group
     )
-    return _remember(stage, run.digest if not stage.observes else key, result, cache, out_dir)
+    return _remember(stage, run.digest if not stage.observes else key, result, cache, out_dir, run.digest)
 
 
-def _remember(
-    stage: Stage, key: str | None, result: StageResult, cache: StageCache, out_dir: Path
+def _remember(  # noqa: PLR0917 - the stage's run, one call site
+    stage: Stage, key: str | None, result: StageResult, cache: StageCache, out_dir: Path, inputs: str
 ) -> StageResult:
-    """Store a cacheable stage's result under `key` (None: keep nothing).
+    """Store a cacheable stage's result under `key` (None: keep nothing), with its input digest.
 
     A skip is reusable only for a stage whose observed state can tell when it ends.
     """
     if result.reusable and not stage.observes:
         result = replace(result, reusable=False)
     if stage.cacheable and key is not None:
-        cache.store(stage.id, key, result, out_dir)
+        cache.store(stage.id, key, result, out_dir, inputs=inputs)
     return result
 
 

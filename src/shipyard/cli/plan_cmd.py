@@ -29,6 +29,10 @@ def _verdicts(session: Session, since: str | None) -> dict[str, str]:
             verdicts[stage.id] = f"skip: unchanged since {since}"
         elif session.cache.lookup(stage.id, session.digests[stage.id]) is not None:
             verdicts[stage.id] = "cache hit"
+        elif stage.observes and session.cache.recorded_for(stage.id, session.digests[stage.id]):
+            # its key holds the engine's state too (runner._cache_key), which a plan does not ask
+            watched = ", ".join(f"{seen.cache.name}:{seen.path}" for seen in stage.observes)
+            verdicts[stage.id] = f"cache hit while {watched} is unchanged (the engine is not asked)"
         elif changed is not None:
             verdicts[stage.id] = f"run: {changed[stage.id]}"
         else:

@@ -44,8 +44,8 @@ class StageCache:
     def _dir(self, stage_id: str) -> Path:
         return self.root / stage_id
 
-    def lookup(self, stage_id: str, digest: str) -> StageResult | None:
-        """The green result recorded for exactly this digest, if any."""
+    def _record(self, stage_id: str) -> tuple[dict[str, Any], StageResult] | None:
+        """The kept record and its result, when it is of this format and green (or reusable)."""
         record = self._dir(stage_id) / RESULT_FILE
         try:
             data = json.loads(record.read_text(encoding="utf-8"))
@@ -54,7 +54,7 @@ class StageCache:
         if not isinstance(data, dict):
             return None
         record_data = cast("dict[str, Any]", data)
-        if record_data.get("digest") != digest or record_data.get("format") != RECORD_FORMAT:
+        if record_data.get("format") != RECORD_FORMAT:
             return None
         try:
             result = _RESULT.validate_python(record_data.get("result"))
@@ -62,11 +62,32 @@ class StageCache:
             return None
         if not (result.status.ok or result.reusable):
             return None
-        touch(self._dir(stage_id))
-        return result
+        return record_data, result
 
-    def store(self, stage_id: str, digest: str, result: StageResult, out_dir: Path) -> None:
-        """Remember a green (or reusable) result and a copy of its reports; forget anything else."""
+    def lookup(self, stage_id: str, digest: str) -> StageResult | None:
+        """The green result recorded for exactly this digest, if any."""
+        found = self._record(stage_id)
+        if found is None or found[0].get("digest") != digest:
+            return None
+        touch(self._dir(stage_id))
+        return found[1]
+
+    def recorded_for(self, stage_id: str, inputs: str) -> bool:
+        """Whether a green (or reusable) result is kept for these input digests.
+
+        Whatever the state the stage observes was: `shipyard plan`, which asks no engine, says so.
+        """
+        found = self._record(stage_id)
+        return found is not None and found[0].get("inputs") == inputs
+
+    def store(
+        self, stage_id: str, digest: str, result: StageResult, out_dir: Path, *, inputs: str | None = None
+    ) -> None:
+        """Remember a green (or reusable) result and a copy of its reports; forget anything else.
+
+        `digest` is the key it is found by; `inputs` the stage's input digest when the key holds
+        more (the state it observes), else the key itself.
+        """
         target = self._dir(stage_id)
         shutil.rmtree(target, ignore_errors=True)
         if not (result.status.ok or result.reusable):
@@ -79,6 +100,7 @@ class StageCache:
         record = {
             "format": RECORD_FORMAT,
             "digest": digest,
+            "inputs": inputs or digest,
             "result": _RESULT.dump_python(result, mode="json"),
         }
         (target / RESULT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")

@@ -137,3 +137,20 @@ def test_a_cache_hit_carries_the_findings_of_the_cached_run(tmp_path: Path) -> N
     assert hit.findings == result.findings
     assert hit.suppressed == result.suppressed
     assert hit.suppressed[0].entry.expires == dt.date(2026, 12, 1)
+
+
+def test_a_result_keyed_by_observed_state_is_recorded_for_its_input_digest_too(tmp_path: Path) -> None:
+    cache = StageCache(tmp_path / "cache")
+    skipped = StageResult(status=Status.SKIPPED, summary="vuln: skipped: no DB", reusable=True)
+    cache.store("scan-source", "key-with-db-state", skipped, reports(tmp_path / "out"), inputs="inputs")
+
+    assert cache.lookup("scan-source", "inputs") is None  # found only by its whole key
+    assert cache.lookup("scan-source", "key-with-db-state") == skipped
+    assert cache.recorded_for("scan-source", "inputs")
+    assert not cache.recorded_for("scan-source", "other inputs")
+    cache.store("lint", "d1", GREEN, reports(tmp_path / "out2"))
+    assert cache.recorded_for("lint", "d1")  # a plain key is its own input digest
+    cache.store(
+        "scan-source", "key-2", StageResult(status=Status.FAILED, summary="x"), tmp_path, inputs="inputs"
+    )
+    assert not cache.recorded_for("scan-source", "inputs")  # a failure keeps nothing
