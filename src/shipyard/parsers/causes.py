@@ -135,6 +135,48 @@ def _resolver(lines: list[str]) -> Cause | None:
     return None
 
 
+_NO_COMPILER = (
+    re.compile(r"No such file or directory: '(?P<tool>(?:[\w.-]+-)?(?:gcc|cc|g\+\+|c\+\+|clang))'"),
+    re.compile(r"command '(?P<tool>[\w./+-]*(?:gcc|cc|g\+\+|c\+\+|clang))' failed"),
+    re.compile(r"unable to execute '(?P<tool>[\w./+-]+)': No such file or directory"),
+    re.compile(r"(?P<tool>can't find Rust compiler|cargo: (?:command )?not found)"),
+)
+"""A build backend that found no compiler: setuptools' spawn (`[Errno 2] ... 'gcc'`, `command 'gcc'
+failed`, `unable to execute`), setuptools-rust and maturin (no Rust)."""
+_BUILDING = re.compile(
+    r"(?:Failed to build|Building wheel for|Building) `?(?P<package>[A-Za-z0-9][\w.-]*?)"
+    r"(?:==[^\s`]+)?`?(?:\s|$)"
+)
+"""pip's `Building wheel for librt (pyproject.toml)` and uv's `Building librt==0.6.3`."""
+
+
+def _compiler(lines: list[str]) -> Cause | None:
+    """A package that had to be built from source where the image has no compiler to build it."""
+    for index, line in enumerate(lines):
+        for pattern in _NO_COMPILER:
+            found = pattern.search(line)
+            if found is None:
+                continue
+            package = next(
+                (
+                    m.group("package")
+                    for earlier in reversed(lines[:index])
+                    if (m := _BUILDING.search(_text_of(earlier)))
+                ),
+                None,
+            )
+            built = f"building {package}" if package else "a build"
+            tool = found.group("tool")
+            missing = tool if " " in tool else f"no {tool}"
+            return Cause(
+                "build",
+                f"{built} needs a compiler the image lacks ({missing}): it has no wheel for this Python "
+                "or platform (fix: a release of it with a wheel for this Python, or leave this Python "
+                "out with [tool.shipyard] python)",
+            )
+    return None
+
+
 def _build(lines: list[str]) -> Cause | None:
     for line in lines:
         text = _text_of(line).removeprefix("error: ")
@@ -189,6 +231,7 @@ def _error_line(lines: list[str]) -> Cause | None:
 _FINDERS: tuple[Callable[[list[str]], Cause | None], ...] = (
     _missing_image,
     _pytest,
+    _compiler,
     _traceback,
     _resolver,
     _build,
@@ -196,7 +239,8 @@ _FINDERS: tuple[Callable[[list[str]], Cause | None], ...] = (
     _buildx,
     _error_line,
 )
-"""Most specific first: a traceback explains a `Failed to build`, a collection error its summary."""
+"""Most specific first: a traceback explains a `Failed to build`, a collection error its summary,
+and a missing compiler the traceback of the build it stopped."""
 
 
 def find_cause(output: str) -> Cause | None:

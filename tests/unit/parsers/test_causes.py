@@ -12,6 +12,10 @@ from shipyard.parsers.causes import MAX_CHARS, find_cause
 CAUSES = Path(__file__).parents[2] / "fixtures" / "tools" / "causes"
 SCM = "LookupError: setuptools-scm was unable to detect version for /tmp/cx/scm."
 PYDANTIC = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings"
+NO_WHEEL = (
+    "it has no wheel for this Python or platform (fix: a release of it with a wheel for this Python, "
+    "or leave this Python out with [tool.shipyard] python)"
+)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,16 @@ PYDANTIC = "pydantic_core._pydantic_core.ValidationError: 1 validation error for
             "compose-config-undefined-service.txt",
             "compose",
             'service "web" depends on undefined service "db": invalid compose project',
+        ),
+        (
+            "pip-build-no-compiler.txt",
+            "build",
+            f"building librt needs a compiler the image lacks (no x86_64-linux-gnu-gcc): {NO_WHEEL}",
+        ),
+        (
+            "uv-pip-build-no-compiler.txt",
+            "build",
+            f"building librt needs a compiler the image lacks (no gcc): {NO_WHEEL}",
         ),
         (
             "buildx-run-failed.txt",
@@ -146,3 +160,24 @@ def test_a_very_long_cause_is_cut_to_one_summary_line() -> None:
     assert cause is not None
     assert len(cause.text) == MAX_CHARS
     assert "\n" not in cause.text
+
+
+@pytest.mark.parametrize(
+    ("line", "missing"),
+    [
+        ("error: command 'gcc' failed: No such file or directory", "no gcc"),
+        ("unable to execute 'x86_64-linux-gnu-gcc': No such file or directory", "no x86_64-linux-gnu-gcc"),
+        ("error: can't find Rust compiler", "can't find Rust compiler"),
+    ],
+)
+def test_a_missing_compiler_is_named_with_the_package_being_built(line: str, missing: str) -> None:
+    output = f"Building wheel for fastthing (pyproject.toml): started\n  running build_ext\n  {line}\n"
+    cause = find_cause(output)
+    assert cause is not None
+    assert cause.text.startswith(f"building fastthing needs a compiler the image lacks ({missing})")
+
+
+def test_a_compiler_missing_from_no_named_build_still_says_a_build() -> None:
+    cause = find_cause("error: [Errno 2] No such file or directory: 'cc'\n")
+    assert cause is not None
+    assert cause.text.startswith("a build needs a compiler the image lacks (no cc)")
