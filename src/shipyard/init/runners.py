@@ -64,6 +64,9 @@ class RunnerFacts(BaseModel):
     """Tool versions it pins, by normalised package name (`ruff`: `0.5.0`)."""
     pythons: tuple[str, ...] = ()
     """CPython versions (`3.10`) its environments or sessions are named for or ask for."""
+    groups: tuple[str, ...] = ()
+    """Dependency groups (PEP 735) its test environments install (tox's `dependency_groups`, but
+    those under a factor such as `django52: django52`)."""
 
 
 def _normal(name: str) -> str:
@@ -124,7 +127,9 @@ def _facts(
     file: str,
     install: dict[str, list[str]],
     markers: str | None,
+    *,
     pythons: tuple[str, ...] = (),
+    groups: Iterable[str] = (),
 ) -> RunnerFacts:
     return RunnerFacts(
         kind=kind,
@@ -135,6 +140,7 @@ def _facts(
         markers=markers,
         pins=_pins(install["pins"]),
         pythons=pythons,
+        groups=tuple(dict.fromkeys(groups)),
     )
 
 
@@ -195,7 +201,10 @@ def _tox_ini(text: str, file: str) -> RunnerFacts | None:
     deps: list[str] = []
     extras: list[str] = []
     markers: str | None = None
+    groups: list[str] = []
     for section in sections:
+        if _ini_runs_pytest(parser, section):
+            groups += _ini_groups(parser, section)
         for line in _ini_lines(parser.get(section, "deps", fallback="")):
             deps += shlex.split(line) if line.startswith("-") else [line]
         extras += [
@@ -206,7 +215,32 @@ def _tox_ini(text: str, file: str) -> RunnerFacts | None:
     install = _install_args(deps)
     install["extras"] = extras + install["extras"]
     install["pins"] = [d for d in deps if _PIN.match(d)]
-    return _facts("tox", file, install, markers, env_pythons(names))
+    return _facts("tox", file, install, markers, pythons=env_pythons(names), groups=groups)
+
+
+def _inherited(parser: configparser.ConfigParser, section: str, key: str) -> str:
+    """A testenv's own `key`, else [testenv]'s: tox's fallback for run environments."""
+    own = parser.get(section, key, fallback=None)
+    return own if own is not None else parser.get("testenv", key, fallback="")
+
+
+def _runs_pytest(argv: list[str]) -> bool:
+    return any(arg in {"pytest", "py.test"} or arg.endswith("/pytest") for arg in argv)
+
+
+def _ini_runs_pytest(parser: configparser.ConfigParser, section: str) -> bool:
+    return any(_runs_pytest(_split(line)) for line in _ini_lines(_inherited(parser, section, "commands")))
+
+
+def _ini_groups(parser: configparser.ConfigParser, section: str) -> list[str]:
+    """The groups a testenv installs in every environment (a `factor: group` line is not)."""
+    lines = _ini_lines(_inherited(parser, section, "dependency_groups"))
+    return [g for line in lines if ":" not in line for g in re.split(r"[,\s]+", line) if g]
+
+
+def _argvs(commands: object) -> list[list[str]]:
+    """A TOML `commands` list of argv lists (a `{replace = ...}` item dropped)."""
+    return [toml_strings(c) for c in cast("list[object]", commands)] if isinstance(commands, list) else []
 
 
 def _tox_toml(table: dict[str, object], file: str) -> RunnerFacts | None:
@@ -219,18 +253,21 @@ def _tox_toml(table: dict[str, object], file: str) -> RunnerFacts | None:
     deps: list[str] = []
     extras: list[str] = []
     markers: str | None = None
+    groups: list[str] = []
     for env in (base, *envs.values()):
+        argvs = _argvs(env.get("commands", base.get("commands")))  # an env's own, else the base's
+        if any(_runs_pytest(argv) for argv in argvs):
+            groups += toml_strings(env.get("dependency_groups", base.get("dependency_groups")))
         for dep in toml_strings(env.get("deps")):
             deps += _split(dep) if dep.startswith("-") else [dep]
         extras += toml_strings(env.get("extras"))
-        commands = env.get("commands")
-        for command in cast("list[object]", commands) if isinstance(commands, list) else []:
-            markers = markers or _markers(toml_strings(command))
+        for argv in _argvs(env.get("commands")):
+            markers = markers or _markers(argv)
     install = _install_args(deps)
     install["extras"] = extras + install["extras"]
     install["pins"] = [d for d in deps if _PIN.match(d)]
     names = [*toml_strings(table.get("env_list")), *envs]
-    return _facts("tox", file, install, markers, env_pythons(names))
+    return _facts("tox", file, install, markers, pythons=env_pythons(names), groups=groups)
 
 
 def read_tox_config(root: Path) -> RunnerFacts | None:
@@ -274,7 +311,7 @@ def read_nox(path: Path) -> RunnerFacts | None:
         return None
     install = _install_args(arg for args in _session_calls(tree, "install") for arg in args)
     markers = next((m for args in _session_calls(tree, "run") if (m := _markers(args))), None)
-    return _facts("nox", path.name, install, markers, _nox_pythons(tree))
+    return _facts("nox", path.name, install, markers, pythons=_nox_pythons(tree))
 
 
 def _nox_pythons(tree: ast.AST) -> tuple[str, ...]:

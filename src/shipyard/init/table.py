@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import tomlkit
 from pydantic import BaseModel, ConfigDict
 
+from shipyard.config.dependency_groups import group_of_tests
 from shipyard.config.load import PYPROJECT
 from shipyard.config.models import BENCH_DIR, COMPOSE_FILE_NAMES, BenchConfig, ShipyardConfig
 from shipyard.config.paths import checked_paths
@@ -153,7 +154,33 @@ def _install(facts: ProjectFacts) -> list[Key]:
             why_extras = why_extras or f"pytest comes only with the {pytest_extra!r} extra"
     if extras:
         keys.append(Key(section="test", name="extras", value=extras, reason=why_extras))
+    if not any(k.name == "groups" for k in keys):
+        keys += _runner_groups(facts, runners)
     return keys
+
+
+def _installed_groups(facts: ProjectFacts) -> set[str]:
+    """The dependency groups shipyard's default install gets (stages.install.groups_installed)."""
+    defaults: set[str] = set(facts.default_groups) if facts.uv_lock else set()
+    holding = group_of_tests(facts.groups)  # the group names as requirements: the names it needs
+    if holding is not None and facts.installs("pytest") is None and not facts.pytest_requirement_files:
+        defaults.add(holding)
+    return defaults
+
+
+def _runner_groups(facts: ProjectFacts, runners: list[RunnerFacts]) -> list[Key]:
+    """The groups the project's own tox installs for its tests, when the default install lacks one.
+
+    django-rest-framework's tox installs `test` and `optional`; the default, the group with
+    pytest alone, skipped the 89 tests of the optional integrations.
+    """
+    for runner in runners:
+        groups = tuple(g for g in runner.groups if g in facts.groups)
+        missing = [g for g in groups if g not in _installed_groups(facts)]
+        if missing:
+            reason = f"{runner.file} installs the groups {_listed(groups)} for its tests"
+            return [Key(section="test", name="groups", value=groups, reason=reason)]
+    return []
 
 
 def _services(facts: ProjectFacts) -> list[Key]:

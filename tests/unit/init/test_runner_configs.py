@@ -88,6 +88,7 @@ def test_a_native_tool_tox_table_is_read_with_its_pythons_and_marker(
     assert tox.file == "pyproject.toml [tool.tox]"
     assert tox.pythons == ("3.10", "3.11", "3.12", "3.13")
     assert tox.markers == "not slow"
+    assert tox.groups == ("tests",)  # style's pre-commit group runs no pytest
 
 
 def test_legacy_tox_ini_in_pyproject_is_read_as_ini_generative_names_included(
@@ -211,3 +212,61 @@ def test_a_frozen_pre_commit_rev_pins_the_tag_of_its_comment_and_a_bare_sha_pins
     hooks = read_pre_commit(config)
     assert hooks is not None
     assert hooks.pins == {"ruff": "0.11.11"}
+
+
+DRF_TOX = """[tox]
+envlist =
+       {py310}-{django52}
+       {py312}-{django52,django60}
+       base
+       docs
+
+[testenv]
+commands = pytest --cov --cov-report xml {posargs}
+dependency_groups =
+       test
+       optional
+       django52: django52
+       django60: django60
+
+[testenv:base]
+dependency_groups =
+       test
+
+[testenv:docs]
+skip_install = true
+commands = mkdocs build
+dependency_groups =
+       docs
+"""
+"""encode/django-rest-framework's tox.ini, trimmed (the factor lines and the docs env kept)."""
+
+
+def test_the_groups_a_tox_installs_for_its_tests_become_test_groups(
+    write_project: Callable[[dict[str, str]], Path], init: Callable[..., Init], shipyard_table: Table
+) -> None:
+    groups = (
+        "[dependency-groups]\n"
+        'test = ["pytest", "pytest-django"]\n'
+        'optional = ["django-filter"]\n'
+        'docs = ["mkdocs"]\n'
+        'django52 = ["django>=5.2,<6.0"]\n'
+        'django60 = ["django>=6.0,<6.1"]\n'
+    )
+    root = write_project(
+        {
+            "pyproject.toml": _project("djangorestframework", groups, requires=">=3.11"),
+            "rest_framework/__init__.py": "",
+            "tests/test_it.py": "def test_it():\n    pass\n",
+            "tox.ini": DRF_TOX,
+        }
+    )
+    tox = read_tox_config(root)
+    assert tox is not None
+    assert tox.groups == ("test", "optional")  # not docs (no pytest), not a factor's group
+    assert tox.pythons == ("3.10", "3.12")
+
+    code, out, _ = init(root)
+    assert code == 0, out
+    assert shipyard_table(root)["test"]["groups"] == ["test", "optional"]
+    assert "tox.ini installs the groups test, optional for its tests" in out
