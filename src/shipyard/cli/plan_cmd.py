@@ -113,3 +113,11 @@ def show_plan(session: Session, verdicts: dict[str, str] | None = None) -> None:
         "cache hit: unchanged, it will not run; waves run in order, stages of a wave in parallel.",
         style="dim",
     )
+    left_out = session.project.left_out
+    if left_out:
+        listed = ", ".join(f'"{v}"' for v in (*left_out, *session.project.pythons))
+        console.print(
+            f"not tested: Python {', '.join(left_out)}, which requires-python admits, is past its end of "
+            f"life and never derived (to test it: [tool.shipyard] python = [{listed}])",
+            markup=False,
+        )

@@ -46,6 +46,9 @@ class Project:
     """The file the config came from (pyproject.toml even when it has no table)."""
     pythons: tuple[str, ...]
     """The test matrix: the configured versions, or every supported one requires-python allows."""
+    left_out: tuple[str, ...] = ()
+    """End-of-life versions requires-python admits that the derived matrix leaves out (`shipyard
+    plan` names them, with how to test them)."""
     workspace: Workspace | None = None
     """The uv workspace the project is the root or a member of."""
     member: Member | None = None
@@ -137,6 +140,7 @@ def _load(root: Path, workspace: Workspace | None, texts: Mapping[Path, str]) ->
         config=config,
         config_file=config_file,
         pythons=pythons,
+        left_out=left_out_pythons(config.python, project_table.get("requires-python"), pyproject),
     )
     if workspace is None:
         return project
@@ -211,6 +215,7 @@ def _load_member(
         config=config,
         config_file=config_file,
         pythons=_pythons_allowed(config.python, project_table.get("requires-python"), pyproject, config_file),
+        left_out=left_out_pythons(config.python, project_table.get("requires-python"), pyproject),
         workspace=workspace,
         member=member,
     )
@@ -311,6 +316,16 @@ def _pythons_allowed(
         f"{pyproject}: requires-python {requires_python!r} allows none of {', '.join(PYTHON_VERSIONS)}",
         fix="widen requires-python to admit one of them",
     )
+
+
+def left_out_pythons(
+    configured: tuple[str, ...], requires_python: object, pyproject: Path
+) -> tuple[str, ...]:
+    """The end-of-life versions requires-python admits, when the matrix is derived (none configured)."""
+    if configured:
+        return ()
+    spec = _requires_python(requires_python, pyproject)
+    return tuple(v for v in END_OF_LIFE_PYTHONS if _admits(spec, v))
 
 
 def _requires_python(value: object, pyproject: Path) -> SpecifierSet | None:

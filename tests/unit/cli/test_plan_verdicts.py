@@ -46,3 +46,26 @@ def test_a_scan_kept_for_its_inputs_is_a_cache_hit_while_the_db_it_observes_is_u
         "scan-source", "digest-and-db-state", skipped, root / "nothing", inputs="older inputs"
     )
     assert _plan_rows(root, capsys)["scan-source"] == "run: inputs changed"
+
+
+def test_the_plan_names_an_end_of_life_python_requires_python_admits_and_how_to_test_it(
+    write_project: Callable[[dict[str, str]], Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    pyproject = '[project]\nname = "old"\nversion = "1"\nrequires-python = ">=3.10"\n'
+    root = write_project({"pyproject.toml": pyproject, "old/__init__.py": ""})
+
+    main(["plan", "--source", str(root)])
+    out = capsys.readouterr().out
+
+    assert "not tested: Python 3.10, which requires-python admits, is past its end of life" in out
+    assert 'python = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]' in out
+    assert "test-3.10" not in out
+
+    (root / "pyproject.toml").write_text(pyproject + '[tool.shipyard]\npython = ["3.10", "3.12"]\n')
+    main(["plan", "--source", str(root)])
+    out = capsys.readouterr().out
+    assert "not tested" not in out
+    assert "test-3.10" in out
