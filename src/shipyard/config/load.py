@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from shipyard.config.models import END_OF_LIFE_PYTHONS, PYTHON_VERSIONS, ShipyardConfig
 from shipyard.config.paths import checked_paths
-from shipyard.config.workspace import LOCK, Member, Workspace, find_workspace
+from shipyard.config.workspace import LOCK, NOT_PACKAGES, PACKAGE_GLOBS, Member, Workspace, find_workspace
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -117,15 +117,39 @@ def load_project(source: Path, *, texts: Mapping[Path, str] | None = None) -> Pr
     return _load(root, workspace, texts)
 
 
+def projects_below(root: Path) -> list[str]:
+    """Directories one or two levels under `root` that hold a pyproject.toml.
+
+    Found as a directory of packages is (PACKAGE_GLOBS, NOT_PACKAGES), with or without `[project]`.
+    """
+    return sorted(
+        {
+            p.parent.relative_to(root).as_posix()
+            for pattern in PACKAGE_GLOBS
+            for p in root.glob(pattern)
+            if not NOT_PACKAGES & set(p.relative_to(root).parts)
+        }
+    )
+
+
+def missing_pyproject(root: Path, command: str) -> ConfigError:
+    """The error for a directory without a pyproject.toml, naming the projects below it, if any."""
+    below = projects_below(root)
+    if len(below) == 1:
+        fix = f"pass --source {root / below[0]} (it holds the project's {PYPROJECT})"
+    elif below:
+        fix = f"pass --source with one of: {', '.join(below[:5])}{' ...' if len(below) > 5 else ''}"  # noqa: PLR2004 - a few
+    else:
+        fix = f"run {command} in a Python project's root or pass --source DIR"
+    return ConfigError(f"no {PYPROJECT} in {root}", fix=fix)
+
+
 def _load(root: Path, workspace: Workspace | None, texts: Mapping[Path, str]) -> Project:
     pyproject = root / PYPROJECT
     if workspace is not None and not workspace.locked:
         return _load_directory(root, workspace, texts)
     if not pyproject.is_file():
-        raise ConfigError(
-            f"no {PYPROJECT} in {root}",
-            fix="run shipyard in a Python project's root or pass --source DIR",
-        )
+        raise missing_pyproject(root, "shipyard")
     document = _read_toml(pyproject, texts)
     project_table = _table(document.get("project", {}), pyproject, "project")
     table, config_file = _shipyard_table(root, document, pyproject)

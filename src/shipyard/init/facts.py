@@ -20,7 +20,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict
 
 from shipyard.config.dependency_groups import pep735_groups, requirement_names
-from shipyard.config.load import PYPROJECT, default_pythons
+from shipyard.config.load import PYPROJECT, default_pythons, missing_pyproject
 from shipyard.config.models import COMPOSE_FILE_NAMES, END_OF_LIFE_PYTHONS, PYTHON_VERSIONS
 from shipyard.config.requirement_files import requirement_files
 from shipyard.config.toml_document import toml_table
@@ -282,10 +282,7 @@ def inspect_project(root: Path, *, today: dt.date | None = None) -> ProjectFacts
     root = root.resolve()
     pyproject = root / PYPROJECT
     if not pyproject.is_file():
-        raise ConfigError(
-            f"no {PYPROJECT} in {root}",
-            fix="run shipyard init in a Python project's root or pass --source DIR",
-        )
+        raise missing_pyproject(root, "shipyard init")
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -264,6 +264,32 @@ def test_missing_pyproject_is_an_error(tmp_path: Path) -> None:
         load_project(tmp_path)
 
 
+def test_a_repository_whose_project_is_in_a_subdirectory_is_told_where_it_is(tmp_path: Path) -> None:
+    # akhsiM/tdd-fastapi-docker: docker-compose.yml at the root, the app and a Poetry pyproject.toml
+    # (no [project] table, so no directory of packages either) in project/
+    (tmp_path / "project" / "app").mkdir(parents=True)
+    (tmp_path / "project" / "pyproject.toml").write_text('[tool.poetry]\nname = "project"\nversion = "1"\n')
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "pyproject.toml").write_text("")
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "lib" / "pyproject.toml").write_text("")
+
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+
+    assert caught.value.message == f"no pyproject.toml in {tmp_path}"
+    assert caught.value.fix == f"pass --source {tmp_path / 'project'} (it holds the project's pyproject.toml)"
+
+
+def test_no_project_anywhere_below_keeps_the_general_fix(tmp_path: Path) -> None:
+    (tmp_path / "docs" / "deep" / "deeper").mkdir(parents=True)
+    (tmp_path / "docs" / "deep" / "deeper" / "pyproject.toml").write_text("")  # three levels: not looked at
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+    assert caught.value.fix == "run shipyard in a Python project's root or pass --source DIR"
+
+
 def test_a_source_that_is_not_a_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is not a directory"):
         load_project(tmp_path / "nowhere")
