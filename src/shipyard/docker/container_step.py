@@ -16,7 +16,7 @@ import posixpath
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 import docker.types
@@ -448,6 +448,7 @@ class ContainerRunner:
                 self._environments.discard(plan.volume)
             raise
         kept = False
+        stopped: str | None = None
         outcomes: list[CommandOutcome] = []
         metadata: dict[str, str] = {}
         log_path = context.out_dir / LOG_FILE
@@ -465,7 +466,10 @@ class ContainerRunner:
                         metadata = plan.describe()
                         emit(f"environment: {metadata['environment']} ({plan.ref})")
                     container.start()
-                    kept = self._run_commands(container, stage, step, context, plan, emit, outcomes)
+                    try:
+                        kept = self._run_commands(container, stage, step, context, plan, emit, outcomes)
+                    except _StoppedError as exc:  # killed under the run: what ran is reported
+                        stopped = str(exc)
             self._copy_out(container, context)
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             raise EngineError(
@@ -476,7 +480,11 @@ class ContainerRunner:
             discard = plan.volume if plan is not None and not kept else None
             self._dispose(container, wait=bool(networks), discard=discard)
         return StageOutcome(
-            stage_id=stage.id, out_dir=context.out_dir, commands=tuple(outcomes), metadata=metadata
+            stage_id=stage.id,
+            out_dir=context.out_dir,
+            commands=tuple(outcomes),
+            metadata=metadata,
+            error=stopped,
         )
 
     def _open(
@@ -546,6 +554,8 @@ class ContainerRunner:
                 copied = self._keep(container, stage, step, context, plan, emit)
             env = step.setup_env if index < setup_end else dict(step.env)
             outcome = self._exec(container, command, step, context, emit, env)
+            if outcome.exit_code != 0:
+                self._refuse_stopped(container, command, emit)
             if outcome.exit_code != 0 and plan is not None:
                 self._refuse_outgrown(container, plan, outcome, emit)
             outcomes.append(outcome)
@@ -582,6 +592,29 @@ class ContainerRunner:
             if self._cap is None:
                 self._cap = memory_cap(int(self._client.info().get("MemTotal") or 0))
             return self._cap
+
+    def _refuse_stopped(self, container: Any, command: Command, emit: Callable[[str], None]) -> None:
+        """Raise _StoppedError when a command failed because its container is no longer running.
+
+        Killed between two commands, the next exec fails with the runtime's "cannot exec in a
+        stopped container" (exit 126), which is no fault of that command.
+        """
+        name = command.label or command.argv[0]
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            message = f"the stage's container is gone (removed while {name} ran)"
+        else:
+            state = cast("dict[str, Any]", container.attrs.get("State") or {})
+            if state.get("Running"):
+                return
+            oom = " (out of memory)" if state.get("OOMKilled") else ""
+            message = (
+                f"the stage's container is not running: it exited with {state.get('ExitCode')}{oom} "
+                f"while {name} ran"
+            )
+        emit(message)
+        raise _StoppedError(message)
 
     def _refuse_outgrown(
         self, container: Any, plan: _EnvironmentPlan, failed: CommandOutcome, emit: Callable[[str], None]
@@ -724,6 +757,10 @@ class ContainerRunner:
 
 class _NotKeptError(Exception):
     """The copy of an environment into its volume failed."""
+
+
+class _StoppedError(Exception):
+    """The step's container stopped (killed, out of memory) while its commands ran."""
 
 
 class _OutgrewError(Exception):
