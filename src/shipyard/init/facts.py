@@ -20,8 +20,8 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict
 
 from shipyard.config.dependency_groups import pep735_groups, requirement_names
-from shipyard.config.load import PYPROJECT, default_pythons, missing_pyproject
-from shipyard.config.models import COMPOSE_FILE_NAMES, END_OF_LIFE_PYTHONS, PYTHON_VERSIONS
+from shipyard.config.load import PYPROJECT, default_pythons, left_out_pythons, missing_pyproject
+from shipyard.config.models import COMPOSE_FILE_NAMES
 from shipyard.config.requirement_files import requirement_files
 from shipyard.config.toml_document import toml_table
 from shipyard.config.vcs_version import vcs_backend
@@ -255,22 +255,15 @@ def _workspace(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _matrix(requires_python: object, pyproject: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The derived matrix and every end-of-life version requires-python admits.
+    """The derived matrix and every end-of-life version requires-python admits (config.load's rules).
 
-    The matrix is empty when requires-python admits no current version.
+    Both are empty for a requires-python that is no specifier; the matrix is empty when it admits
+    no current version.
     """
-    ended = tuple(v for v in END_OF_LIFE_PYTHONS if v in PYTHON_VERSIONS)
-    if requires_python is None:
-        admitted = ended
-    else:
-        from packaging.specifiers import SpecifierSet  # noqa: PLC0415 - as config.load does
-
-        try:
-            spec = SpecifierSet(str(requires_python))
-        except ValueError:
-            admitted = ()
-        else:
-            admitted = tuple(v for v in ended if any(spec.contains(f"{v}.{p}") for p in range(30)))
+    try:
+        admitted = left_out_pythons((), requires_python, pyproject)
+    except ConfigError:
+        return (), ()
     try:
         return default_pythons(requires_python, pyproject), admitted
     except ConfigError:

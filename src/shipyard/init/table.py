@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import tomlkit
 from pydantic import BaseModel, ConfigDict
 
-from shipyard.config.dependency_groups import group_of_tests
 from shipyard.config.load import PYPROJECT
 from shipyard.config.models import BENCH_DIR, COMPOSE_FILE_NAMES, BenchConfig, ShipyardConfig
 from shipyard.config.paths import checked_paths
 from shipyard.init.service_needs import service_needs
+from shipyard.stages.install import derived_test_groups
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -160,12 +160,12 @@ def _install(facts: ProjectFacts) -> list[Key]:
 
 
 def _installed_groups(facts: ProjectFacts) -> set[str]:
-    """The dependency groups shipyard's default install gets (stages.install.groups_installed)."""
-    defaults: set[str] = set(facts.default_groups) if facts.uv_lock else set()
-    holding = group_of_tests(facts.groups)  # the group names as requirements: the names it needs
-    if holding is not None and facts.installs("pytest") is None and not facts.pytest_requirement_files:
-        defaults.add(holding)
-    return defaults
+    """The dependency groups shipyard's default install gets: uv's defaults and the derived group.
+
+    The derived one is stages.install's rule; facts.groups holds names, which parse as themselves.
+    """
+    uv_defaults = facts.default_groups if facts.uv_lock else None
+    return {*(uv_defaults or ()), *derived_test_groups(facts.groups, uv_defaults)}
 
 
 def _runner_groups(facts: ProjectFacts, runners: list[RunnerFacts]) -> list[Key]:

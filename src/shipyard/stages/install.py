@@ -37,6 +37,8 @@ from shipyard.stages.environment import pip_reads, uv_reads
 from shipyard.stages.spec import CacheVolume, Command, Environment, ToolBinary
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from shipyard.config.load import Project
 
 UV = tool_path("uv")
@@ -136,14 +138,24 @@ def groups_installed(project: Project) -> tuple[str, ...]:
     test = project.config.test
     if test.groups or test.requirements:
         return test.groups
-    groups = dependency_groups(project.root)
-    chosen = group_of_tests(groups)
+    uv_defaults = uv_default_groups(project.root) if installer_for(project) == "uv" else None
+    return derived_test_groups(dependency_groups(project.root), uv_defaults)
+
+
+def derived_test_groups(
+    groups: Mapping[str, tuple[str, ...]], uv_defaults: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The group holding pytest, when the default install brings none (no `test.groups` set).
+
+    `uv_defaults`: the groups `uv sync` installs by itself, or None for pip (which installs none).
+    """
+    chosen = group_of_tests(dict(groups))
     if chosen is None:
         return ()
-    if installer_for(project) == "uv":
-        defaults = uv_default_groups(project.root)
-        if any("pytest" in requirement_names(groups.get(group, ())) for group in defaults):
-            return ()
+    if uv_defaults is not None and any(
+        "pytest" in requirement_names(groups.get(group, ())) for group in uv_defaults
+    ):
+        return ()
     return (chosen,)
 
 
